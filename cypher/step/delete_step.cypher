@@ -1,0 +1,32 @@
+// Delete a step and all its descendants, with their elements and feedback, in one transaction,
+// then recompute the thread's last activity from the messages left.
+// mode: write
+// params: stepId
+// returns: objectKeys (stored files to remove), deleted (number of steps)
+MATCH (root:Step {id: $stepId})
+OPTIONAL MATCH (t:Thread)-[:CONTAINS]->(root)
+SET t._lock = true
+REMOVE t._lock
+WITH t, root
+MATCH (root)-[:PARENT_OF*0..]->(s:Step)
+WITH t, collect(DISTINCT s) AS steps
+CALL (steps) {
+  UNWIND steps AS s
+  OPTIONAL MATCH (s)-[:CONTAINS]->(e:Element)
+  OPTIONAL MATCH (f:Feedback)-[:RATED]->(s)
+  WITH collect(DISTINCT e) AS elements, collect(DISTINCT f) AS feedback,
+       collect(DISTINCT e.objectKey) AS objectKeys
+  FOREACH (x IN elements | DETACH DELETE x)
+  FOREACH (x IN feedback | DETACH DELETE x)
+  RETURN objectKeys
+}
+FOREACH (s IN steps | DETACH DELETE s)
+WITH t, objectKeys, size(steps) AS deleted
+CALL (t) {
+  WITH t WHERE t IS NOT NULL
+  OPTIONAL MATCH (t)-[:CONTAINS]->(m:Step)
+  WHERE m.type ENDS WITH '_message'
+  WITH t, max(m.createdAt) AS last
+  SET t.lastMessageAt = last, t.lastActivity = coalesce(last, t.createdAt)
+}
+RETURN objectKeys, deleted

@@ -1,0 +1,49 @@
+// Idempotent, order-independent upsert of a full step snapshot. Creates the thread and a
+// placeholder parent when missing, keeps the earliest createdAt/start, never lets a `run`
+// overwrite a real type, replaces metadata when given, and moves the thread's last activity
+// forward for messages. Locks the thread first; a deleted thread is left alone.
+// mode: write
+// params: threadId, stepId, props, type, createdAt, start, metadata, favorite, parentId, now
+// returns: status ('ok' | 'deleted'), stepThreadId
+MERGE (t:Thread {id: $threadId})
+ON CREATE SET t.createdAt = $now, t.lastActivity = $now
+SET t._lock = true
+REMOVE t._lock
+WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
+CALL (t, status) {
+  WITH t WHERE status = 'ok'
+  MERGE (s:Step {id: $stepId})
+  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
+  WITH t, s WHERE s.threadId = $threadId
+  SET s += $props
+  SET s.createdAt = CASE WHEN $createdAt < s.createdAt THEN $createdAt ELSE s.createdAt END,
+      s.start = CASE WHEN s.start IS NULL OR $start < s.start THEN coalesce($start, s.start)
+                     ELSE s.start END,
+      s.type = CASE WHEN $type IS NULL THEN s.type
+                    WHEN $type = 'run' AND s.type IS NOT NULL AND s.type <> 'run' THEN s.type
+                    ELSE $type END,
+      s.metadata = coalesce($metadata, s.metadata),
+      s.favorite = CASE WHEN $metadata IS NULL THEN s.favorite WHEN $favorite THEN true END
+  REMOVE s.placeholder
+  MERGE (t)-[:CONTAINS]->(s)
+  WITH t, s
+  CALL (t, s) {
+    OPTIONAL MATCH (old:Step)-[r:PARENT_OF]->(s)
+    WHERE $parentId IS NOT NULL AND old.id <> $parentId
+    DELETE r
+  }
+  CALL (t, s) {
+    WITH t, s WHERE $parentId IS NOT NULL
+    MERGE (p:Step {id: $parentId})
+    ON CREATE SET p.threadId = $threadId, p.type = 'run', p.name = '', p.placeholder = true,
+                  p.createdAt = s.createdAt, p.start = s.createdAt
+    WITH t, p, s WHERE p.threadId = $threadId AND p <> s
+    MERGE (t)-[:CONTAINS]->(p)
+    MERGE (p)-[:PARENT_OF]->(s)
+  }
+  WITH t, s WHERE s.type ENDS WITH '_message'
+    AND (t.lastMessageAt IS NULL OR s.createdAt > t.lastMessageAt)
+  SET t.lastMessageAt = s.createdAt, t.lastActivity = s.createdAt
+}
+OPTIONAL MATCH (s:Step {id: $stepId})
+RETURN status, s.threadId AS stepThreadId

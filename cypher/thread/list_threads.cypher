@@ -1,0 +1,16 @@
+// One sidebar page of a user's threads, newest activity first, after a keyset cursor
+// (cursorTime, cursorId). Served by the (userId, lastActivity, id) index: cost follows the page.
+// mode: read
+// params: userId, cursorTime, cursorId, feedback, first
+// returns: thread, userIdentifier
+MATCH (t:Thread)
+WHERE t.userId = $userId
+  AND t.lastActivity <= $cursorTime
+  AND (t.lastActivity < $cursorTime OR t.id < $cursorId)
+  AND ($feedback IS NULL
+       OR EXISTS { (t)-[:CONTAINS]->(:Step)<-[:RATED]-(f:Feedback) WHERE f.value = $feedback })
+WITH t
+ORDER BY t.userId DESC, t.lastActivity DESC, t.id DESC
+LIMIT $first + 1
+OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
+RETURN properties(t) AS thread, u.identifier AS userIdentifier

@@ -1,0 +1,24 @@
+// A sidebar page of a user's threads matching a full-text query over thread names and step
+// input/output, newest activity first, after a keyset cursor. $search is an escaped Lucene query.
+// mode: read
+// params: userId, search, cursorTime, cursorId, feedback, first
+// returns: thread, userIdentifier
+CALL () {
+  CALL db.index.fulltext.queryNodes('thread_search', $search) YIELD node
+  RETURN node AS t
+  UNION
+  CALL db.index.fulltext.queryNodes('step_search', $search) YIELD node
+  MATCH (t:Thread)-[:CONTAINS]->(node)
+  RETURN t
+}
+WITH DISTINCT t
+WHERE t.userId = $userId
+  AND t.lastActivity <= $cursorTime
+  AND (t.lastActivity < $cursorTime OR t.id < $cursorId)
+  AND ($feedback IS NULL
+       OR EXISTS { (t)-[:CONTAINS]->(:Step)<-[:RATED]-(f:Feedback) WHERE f.value = $feedback })
+WITH t
+ORDER BY t.lastActivity DESC, t.id DESC
+LIMIT $first + 1
+OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
+RETURN properties(t) AS thread, u.identifier AS userIdentifier

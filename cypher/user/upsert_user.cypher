@@ -1,0 +1,9 @@
+// Upsert a user by identifier: id and createdAt are kept across logins, metadata is replaced.
+// mode: write
+// params: identifier, newId, now, metadata, displayName
+// returns: user (properties map)
+MERGE (u:User {identifier: $identifier})
+ON CREATE SET u.id = $newId, u.createdAt = $now
+SET u.metadata = $metadata,
+    u.displayName = coalesce($displayName, u.displayName)
+RETURN properties(u) AS user

@@ -1,0 +1,124 @@
+"""Values in and out of Neo4j: strict JSON for maps, instants for timestamps.
+
+Neo4j properties cannot be maps, so metadata, generation, props, playerConfig and modes are stored
+as JSON strings. Only values JSON carries exactly are accepted: ``dict`` with ``str`` keys,
+``list``, ``str``, ``bool``, ``None``, 64-bit ``int`` and finite ``float``. Anything else (NaN,
+infinities, tuples, sets, bytes, dates, objects) is refused with InvalidInputError before anything
+is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j.time import DateTime
+
+from graph_layer.errors import InvalidInputError
+
+_INT64 = (-(2**63), 2**63 - 1)
+_MAX_DEPTH = 500
+
+
+def check_json(value: Any, where: str, _depth: int = 0) -> None:
+    """Raise InvalidInputError unless ``value`` round-trips exactly through JSON."""
+    if _depth > _MAX_DEPTH:
+        raise InvalidInputError(f"{where}: nested deeper than {_MAX_DEPTH} levels")
+    if value is None or isinstance(value, (str, bool)):
+        return
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise InvalidInputError(f"{where}: integer {value} does not fit 64 bits")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInputError(f"{where}: {value!r} cannot be stored as JSON")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            check_json(item, f"{where}[{i}]", _depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(f"{where}: key {key!r} is not a string")
+            check_json(item, f"{where}.{key}", _depth + 1)
+        return
+    raise InvalidInputError(
+        f"{where}: a {type(value).__name__} cannot be stored as JSON; pass dicts, lists, "
+        "strings, numbers, booleans or None"
+    )
+
+
+def to_json(value: Any, where: str) -> str | None:
+    """Serialise a JSON value (``None`` stays ``None``); refuse what JSON cannot carry."""
+    if value is None:
+        return None
+    check_json(value, where)
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as err:
+        raise InvalidInputError(f"{where}: {err}") from err
+
+
+def from_json(text: str | None) -> Any:
+    """Parse a stored JSON string (``None`` stays ``None``)."""
+    return None if text is None else json.loads(text)
+
+
+def parse_time(value: Any, where: str) -> datetime | None:
+    """Parse a Chainlit timestamp leniently into an aware UTC datetime.
+
+    Accepts ``…Z``, ``…+00:00``, with or without fraction, zone-less (taken as UTC) and datetimes.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as err:
+            raise InvalidInputError(f"{where}: {value!r} is not an ISO-8601 timestamp") from err
+    else:
+        raise InvalidInputError(f"{where}: expected an ISO-8601 string, got {type(value).__name__}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_time(value: Any) -> str | None:
+    """ISO-8601 UTC with microseconds and ``Z``, e.g. ``2026-04-24T12:50:51.123456Z``."""
+    if value is None:
+        return None
+    if isinstance(value, DateTime):
+        value = value.to_native()
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def utc_now() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def require_id(value: Any, what: str) -> str:
+    """A non-empty string id, or InvalidInputError."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_text(value: Any, where: str) -> str | None:
+    """A string property (or None); refuse other types."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidInputError(f"{where}: expected a string, got {type(value).__name__}")

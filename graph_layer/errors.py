@@ -1,0 +1,29 @@
+"""The package's exception tree: one root, a few documented subclasses."""
+
+
+class GraphLayerError(Exception):
+    """Root of every error graph_layer raises on purpose."""
+
+
+class ConfigurationError(GraphLayerError):
+    """Settings are missing or inconsistent (URI, credentials, query files)."""
+
+
+class QueryFileError(ConfigurationError):
+    """A file under cypher/ is missing, malformed, or its parameters do not match."""
+
+
+class InvalidInputError(GraphLayerError, ValueError):
+    """A caller passed a value the layer refuses; nothing was written."""
+
+
+class NotFoundError(GraphLayerError, LookupError):
+    """A write referred to something that does not exist; nothing was written."""
+
+
+class OwnershipError(GraphLayerError, PermissionError):
+    """A write would have moved or touched data owned by another user; nothing was written."""
+
+
+class DatabaseError(GraphLayerError):
+    """Neo4j or the driver failed while running a named query."""

@@ -1,0 +1,398 @@
+"""``Neo4jDataLayer``: Chainlit's ``BaseDataLayer`` on Neo4j, one Cypher file per operation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import quote
+
+from chainlit.context import ChainlitContextException, context
+from chainlit.data.base import BaseDataLayer
+from chainlit.data.storage_clients.base import BaseStorageClient
+from chainlit.data.utils import queue_until_user_message
+from chainlit.types import Feedback, PageInfo, PaginatedResponse, Pagination, ThreadFilter
+from chainlit.user import PersistedUser, User
+from neo4j import AsyncDriver
+from pydantic import SecretStr
+
+from graph_layer import cursor, elements, records, search
+from graph_layer.convert import check_text, format_time, from_json, require_id, to_json, utc_now
+from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
+from graph_layer.executor import Executor, create_driver
+from graph_layer.schema import apply_schema
+from graph_layer.settings import Neo4jSettings
+from graph_layer.steps import step_params
+
+if TYPE_CHECKING:
+    from chainlit.element import Element, ElementDict
+    from chainlit.step import StepDict
+    from chainlit.types import ThreadDict
+
+log = logging.getLogger("graph_layer")
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def queued(method: _F) -> _F:
+    """Chainlit's ``queue_until_user_message`` (a decorator the override does not inherit)."""
+    return cast(_F, queue_until_user_message()(method))  # type: ignore[no-untyped-call]
+
+
+DEBUG_QUERY = "MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() RETURN p"
+
+
+class Neo4jDataLayer(BaseDataLayer):
+    """Persist Chainlit users, threads, steps, elements and feedback in Neo4j.
+
+    Pass a URI (and ``auth``), or an existing ``driver`` (never closed by the layer). The driver
+    is created lazily on first use; the schema is applied once per process on first use, or
+    explicitly with :meth:`setup`.
+    """
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        driver: AsyncDriver | None = None,
+        storage_client: BaseStorageClient | None = None,
+        settings: Neo4jSettings | None = None,
+    ) -> None:
+        base = settings or Neo4jSettings()
+        overrides: dict[str, Any] = {}
+        if uri is not None:
+            overrides["uri"] = uri
+        if auth is not None:
+            overrides["username"], overrides["password"] = auth[0], SecretStr(auth[1])
+        if database is not None:
+            overrides["database"] = database
+        self.settings = base.model_copy(update=overrides)
+        self.storage_client = storage_client
+        self._driver = driver
+        self._owns_driver = driver is None
+        self._executor: Executor | None = None
+        self._schema_ready = False
+        self._version = 0
+        self._schema_lock = asyncio.Lock()
+
+    @classmethod
+    def from_env(cls, *, storage_client: BaseStorageClient | None = None) -> Neo4jDataLayer:
+        """A layer configured from ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
+        ``NEO4J_DATABASE`` (and ``NEO4J_BROWSER_URL``)."""
+        return cls(settings=Neo4jSettings(), storage_client=storage_client)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def executor(self) -> Executor:
+        """The query executor (creates the driver on first use)."""
+        if self._executor is None:
+            if self._driver is None:
+                self._driver = create_driver(self.settings)
+            self._executor = Executor(self._driver, self.settings.database)
+        return self._executor
+
+    async def setup(self) -> int:
+        """Apply the schema (idempotent) if this process has not yet; return its version."""
+        async with self._schema_lock:
+            if not self._schema_ready:
+                self._version = await apply_schema(self.executor)
+                self._schema_ready = True
+        return self._version
+
+    async def _run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        if not self._schema_ready:
+            await self.setup()
+        return await self.executor.run(name, **params)
+
+    async def close(self) -> None:
+        """Close the driver if the layer created it, and the storage client."""
+        if self._driver is not None and self._owns_driver:
+            await self._driver.close()
+            self._driver = None
+            self._executor = None
+        if self.storage_client is not None:
+            await self.storage_client.close()
+
+    # -- users ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(props: dict[str, Any]) -> PersistedUser:
+        return PersistedUser(
+            id=props["id"],
+            identifier=props["identifier"],
+            display_name=props.get("displayName"),
+            createdAt=format_time(props["createdAt"]) or "",
+            metadata=from_json(props.get("metadata")) or {},
+        )
+
+    async def get_user(self, identifier: str) -> PersistedUser | None:
+        """The persisted user with this identifier, or None."""
+        rows = await self._run("user/get_user", identifier=require_id(identifier, "identifier"))
+        return self._user(rows[0]["user"]) if rows else None
+
+    async def create_user(self, user: User) -> PersistedUser | None:
+        """Upsert by identifier: id and createdAt are kept, metadata is replaced by the login's."""
+        rows = await self._run(
+            "user/upsert_user",
+            identifier=require_id(user.identifier, "user identifier"),
+            newId=str(uuid.uuid4()),
+            now=utc_now(),
+            metadata=to_json(user.metadata or {}, "user.metadata"),
+            displayName=check_text(user.display_name, "user.display_name"),
+        )
+        return self._user(rows[0]["user"])
+
+    async def delete_user_session(self, id: str) -> bool:
+        """Chainlit's documented hook; sessions are not stored in the graph, so nothing to do."""
+        return True
+
+    # -- threads ----------------------------------------------------------------------------
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        name: str | None = None,
+        user_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        """Upsert a thread; None means untouched; metadata is a shallow merge (None deletes a
+        key); the owner is only ever set; a deleted thread stays deleted."""
+        require_id(thread_id, "thread_id")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidInputError(f"thread metadata must be a dict, got {type(metadata)}")
+        props: dict[str, Any] = {}
+        for key, value in (metadata or {}).items():
+            if not isinstance(key, str) or not key:
+                raise InvalidInputError(f"thread metadata key {key!r} must be a non-empty string")
+            props[records.THREAD_METADATA_PREFIX + key] = to_json(value, f"metadata.{key}")
+        if name is None and metadata and isinstance(metadata.get("name"), str):
+            name = metadata["name"]
+        if check_text(name, "thread name") is not None:
+            props["name"] = name
+        if tags is not None:
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise InvalidInputError(f"thread tags must be a list of strings, got {tags!r}")
+            props["tags"] = tags
+        if user_id is not None:
+            require_id(user_id, "user_id")
+        rows = await self._run(
+            "thread/update_thread",
+            threadId=thread_id, userId=user_id, props=props, now=utc_now(),
+        )
+        if not rows:
+            raise NotFoundError(f"update_thread({thread_id!r}): no user with id {user_id!r}")
+        status = rows[0]["status"]
+        if status == "owned":
+            raise OwnershipError(
+                f"update_thread({thread_id!r}): thread belongs to another user; not changed"
+            )
+        if status == "deleted":
+            log.info("graph_layer: update_thread ignored for deleted thread %s", thread_id)
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        """The owner's identifier; ``""`` for an unknown or userless thread (Chainlit: 404)."""
+        rows = await self._run("thread/get_thread_author", threadId=thread_id)
+        return str(rows[0]["identifier"]) if rows else ""
+
+    async def get_thread(self, thread_id: str) -> ThreadDict | None:
+        """The whole thread in one query: steps (createdAt order, parents first) with feedback,
+        elements with fresh URLs; None when missing or deleted."""
+        rows = await self._run("thread/get_thread", threadId=thread_id)
+        if not rows:
+            return None
+        row = rows[0]
+        thread = records.thread_dict(row["thread"], row["userId"], row["userIdentifier"])
+        steps = [records.step_dict(s["step"], s["feedback"]) for s in row["steps"]]
+        thread["steps"] = records.order_steps(steps)
+        urls = await elements.read_urls(self.storage_client, row["elements"])
+        thread["elements"] = [
+            records.element_dict(e, url) for e, url in zip(row["elements"], urls, strict=True)
+        ]
+        return thread  # type: ignore[return-value]
+
+    async def list_threads(
+        self, pagination: Pagination, filters: ThreadFilter
+    ) -> PaginatedResponse[ThreadDict]:
+        """One page of ``filters.userId``'s threads, newest activity first (returned as
+        ``createdAt``), with a keyset cursor; optional search and feedback filters."""
+        if not filters.userId:
+            raise InvalidInputError("list_threads needs filters.userId")
+        first = pagination.first
+        if not isinstance(first, int) or first < 1 or first > 1000:
+            raise InvalidInputError(f"pagination.first must be 1..1000, got {first!r}")
+        cursor_time, cursor_id = cursor.decode(pagination.cursor)
+        params: dict[str, Any] = {
+            "userId": filters.userId, "cursorTime": cursor_time, "cursorId": cursor_id,
+            "feedback": filters.feedback, "first": first,
+        }
+        if filters.search and filters.search.strip():
+            query = search.lucene_query(filters.search)
+            if query is None:
+                return PaginatedResponse(PageInfo(False, None, None), [])
+            rows = await self._run("thread/search_threads", search=query, **params)
+        else:
+            rows = await self._run("thread/list_threads", **params)
+        page = rows[:first]
+        data = [
+            records.thread_dict(r["thread"], filters.userId, r["userIdentifier"],
+                                created_at_key="lastActivity")
+            for r in page
+        ]
+        end = (
+            cursor.encode(page[-1]["thread"]["lastActivity"], page[-1]["thread"]["id"])
+            if page else None
+        )
+        start = data[0]["id"] if data else None
+        return PaginatedResponse(PageInfo(len(rows) > first, start, end), data)  # type: ignore[arg-type]
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Delete the thread, its steps, elements and feedback in one transaction (leaving a
+        tombstone), then its stored files (best effort)."""
+        rows = await self._run(
+            "thread/delete_thread", threadId=require_id(thread_id, "thread_id"), now=utc_now()
+        )
+        await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
+
+    # -- steps ------------------------------------------------------------------------------
+
+    async def _upsert_step(self, step_dict: StepDict) -> None:
+        params = step_params(dict(step_dict))
+        rows = await self._run("step/upsert_step", **params)
+        status, owner = rows[0]["status"], rows[0]["stepThreadId"]
+        if status == "deleted":
+            log.info("graph_layer: step %s ignored: thread %s was deleted",
+                     params["stepId"], params["threadId"])
+        elif owner != params["threadId"]:
+            raise OwnershipError(
+                f"step {params['stepId']} belongs to thread {owner}, not {params['threadId']}"
+            )
+
+    @queued
+    async def create_step(self, step_dict: StepDict) -> None:
+        """Idempotent upsert of a full step snapshot (see ``cypher/step/upsert_step.cypher``)."""
+        await self._upsert_step(step_dict)
+
+    @queued
+    async def update_step(self, step_dict: StepDict) -> None:
+        """Same as create_step: every write carries a full snapshot."""
+        await self._upsert_step(step_dict)
+
+    @queued
+    async def delete_step(self, step_id: str) -> None:
+        """Delete the step and its descendants with their elements, feedback and files."""
+        rows = await self._run("step/delete_step", stepId=require_id(step_id, "step_id"))
+        await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
+
+    async def get_favorite_steps(self, user_id: str) -> list[StepDict]:
+        """The user's steps whose metadata.favorite is true, newest first."""
+        rows = await self._run("step/get_favorite_steps", userId=user_id)
+        return [records.step_dict(r["step"], r["feedback"]) for r in rows]  # type: ignore[misc]
+
+    async def set_step_favorite(self, step_dict: StepDict, favorite: bool) -> StepDict:
+        """Set metadata.favorite with a direct (never queued) write; return the step."""
+        metadata = dict(step_dict.get("metadata") or {})
+        metadata["favorite"] = bool(favorite)
+        updated: StepDict = {**step_dict, "metadata": metadata}
+        await self._upsert_step(updated)
+        return updated
+
+    # -- elements ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _session_thread_id() -> str | None:
+        try:
+            return context.session.thread_id
+        except ChainlitContextException:
+            return None
+
+    @queued
+    async def create_element(self, element: Element | ElementDict) -> None:
+        """Upsert an element and copy its bytes to the storage client (when configured)."""
+        write = elements.normalise(element, self._session_thread_id())
+        key = None
+        if self.storage_client is not None:
+            key = await elements.upload(self.storage_client, write)
+        elif write.path or write.content is not None:
+            log.warning("graph_layer: no storage client; bytes of element %s not stored",
+                        write.element_id)
+        if key:
+            write.props["objectKey"] = key
+        try:
+            rows = await self._run(
+                "element/upsert_element",
+                threadId=write.thread_id, elementId=write.element_id, forId=write.for_id,
+                props=write.props, now=utc_now(),
+            )
+        except Exception:
+            if key:
+                await elements.delete_files(self.storage_client, [key])
+            raise
+        status, owner = rows[0]["status"], rows[0]["elementThreadId"]
+        if status == "ok" and owner != write.thread_id:
+            raise OwnershipError(
+                f"element {write.element_id} belongs to thread {owner}, not {write.thread_id}"
+            )
+
+    async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
+        """The element if it belongs to ``thread_id``, with a fresh URL; else None."""
+        rows = await self._run("element/get_element", threadId=thread_id, elementId=element_id)
+        if not rows:
+            return None
+        props = rows[0]["element"]
+        url = await elements.read_url(self.storage_client, props)
+        return records.element_dict(props, url)  # type: ignore[return-value]
+
+    @queued
+    async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
+        """Delete an element (scoped to ``thread_id``, else the session's thread) and its file."""
+        scope = thread_id or self._session_thread_id()
+        rows = await self._run(
+            "element/delete_element", elementId=require_id(element_id, "element_id"),
+            threadId=scope,
+        )
+        await elements.delete_files(self.storage_client, [r["objectKey"] for r in rows])
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        """One feedback per step: create or update it; return its id."""
+        for_id = require_id(feedback.forId, "feedback.forId")
+        if feedback.value not in (0, 1) or isinstance(feedback.value, bool):
+            raise InvalidInputError(f"feedback.value must be 0 or 1, got {feedback.value!r}")
+        rows = await self._run(
+            "feedback/upsert_feedback",
+            forId=for_id, feedbackId=feedback.id or None, newId=str(uuid.uuid4()),
+            value=feedback.value, comment=check_text(feedback.comment, "feedback.comment"),
+            now=utc_now(),
+        )
+        if not rows:
+            raise NotFoundError(f"upsert_feedback: no step {for_id!r} to rate")
+        return str(rows[0]["id"])
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        """Delete a feedback by id; True if it existed."""
+        rows = await self._run("feedback/delete_feedback", feedbackId=feedback_id)
+        return bool(rows and rows[0]["deleted"])
+
+    # -- debugging --------------------------------------------------------------------------
+
+    async def build_debug_url(self) -> str:
+        """A Neo4j Browser link that opens the thread (``[thread_id]`` is left for Chainlit to
+        fill in); ``""`` without ``NEO4J_BROWSER_URL``. Never raises."""
+        try:
+            base = self.settings.browser_url
+            if not base:
+                return ""
+            before, after = DEBUG_QUERY.split("[thread_id]")
+            arg = quote(before, safe="") + "[thread_id]" + quote(after, safe="")
+            sep = "&" if "?" in base else "?"
+            return f"{base}{sep}cmd=edit&arg={arg}"
+        except Exception as err:  # Chainlit's settings call breaks if this raises
+            log.warning("graph_layer: build_debug_url failed: %s", err)
+            return ""

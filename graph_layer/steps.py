@@ -1,0 +1,73 @@
+"""Validate a StepDict snapshot into the parameters of ``cypher/step/upsert_step.cypher``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from graph_layer.convert import check_text, parse_time, require_id, to_json, utc_now
+from graph_layer.errors import InvalidInputError
+
+STEP_TYPES = frozenset({
+    "run", "tool", "llm", "embedding", "retrieval", "rerank", "undefined",
+    "user_message", "assistant_message", "system_message",
+})
+_TEXT = ("name", "parentId", "input", "output", "language", "command", "icon")
+_FLAGS = ("isError", "streaming", "waitForAnswer", "defaultOpen", "autoCollapse")
+
+
+def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """Parameters for one upsert: non-empty values only, so nothing stored is overwritten with
+    ``None`` or ``""``; flags and metadata come from this (latest) snapshot."""
+    if not isinstance(step, dict):
+        raise InvalidInputError(f"a step must be a dict (StepDict), got {type(step).__name__}")
+    now = now or utc_now()
+    step_id = require_id(step.get("id"), "step id")
+    thread_id = require_id(step.get("threadId"), f"threadId of step {step_id}")
+    props: dict[str, Any] = {}
+    for key in _TEXT:
+        value = check_text(step.get(key), f"step.{key}")
+        if value:
+            props[key] = value
+    for key in _FLAGS:
+        value = step.get(key)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise InvalidInputError(f"step.{key} must be a boolean, got {value!r}")
+            props[key] = value
+    show_input = step.get("showInput")
+    if show_input is not None:
+        if not isinstance(show_input, (bool, str)):
+            raise InvalidInputError(f"step.showInput must be a bool or str, got {show_input!r}")
+        props["showInput"] = show_input
+    end = parse_time(step.get("end"), "step.end")
+    if end is not None:
+        props["end"] = end
+    tags = step.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise InvalidInputError(f"step.tags must be a list of strings, got {tags!r}")
+        props["tags"] = tags
+    for key in ("generation", "modes"):
+        encoded = to_json(step.get(key), f"step.{key}")
+        if encoded is not None:
+            props[key] = encoded
+    step_type = step.get("type")
+    if step_type is not None and step_type not in STEP_TYPES:
+        raise InvalidInputError(f"step.type {step_type!r} is not one of {sorted(STEP_TYPES)}")
+    metadata = step.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidInputError(f"step.metadata must be a dict, got {type(metadata).__name__}")
+    parent_id = props.get("parentId")
+    return {
+        "threadId": thread_id,
+        "stepId": step_id,
+        "props": props,
+        "type": step_type,
+        "createdAt": parse_time(step.get("createdAt"), "step.createdAt") or now,
+        "start": parse_time(step.get("start"), "step.start"),
+        "metadata": to_json(metadata, "step.metadata"),
+        "favorite": bool(metadata and metadata.get("favorite") is True),
+        "parentId": parent_id if parent_id != step_id else None,
+        "now": now,
+    }

@@ -1,0 +1,207 @@
+"""Step writes: idempotent, order-independent, full-snapshot upserts on the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from chainlit.types import Feedback
+from neo4j import AsyncDriver
+
+from graph_layer import InvalidInputError, Neo4jDataLayer, OwnershipError
+from tests.conftest import query
+from tests.factories import make_user, message, new_id, step, ts
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_every_step_field_round_trips(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    user_msg = message(thread_id, 0, output="What is the weather?")
+    full = step(
+        thread_id, 1, kind="llm", name="gpt", parent_id=user_msg["id"],
+        input='{"q": 1}', output="sunny", isError=True, language="json", defaultOpen=True,
+        autoCollapse=True, showInput="json", tags=["a", "b"], command="search",
+        modes={"model": "fast"}, waitForAnswer=True, icon="bolt",
+        generation={"model": "gpt-x", "promptTokens": 12, "completionTokens": 3,
+                    "settings": {"temperature": 0.2}},
+        metadata={"favorite": False, "nested": {"list": [1, 2.5, None, "x"]}},
+    )
+    await layer.create_step(user_msg)
+    await layer.create_step(full)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    got = next(s for s in thread["steps"] if s["id"] == full["id"])
+    for key, value in full.items():
+        if key in ("createdAt", "start", "end"):
+            continue
+        assert got[key] == value, key  # type: ignore[literal-required]
+    assert got["createdAt"] == ts(1)
+    assert got["end"] == ts(1.5)
+    assert got["streaming"] is False
+
+
+async def test_timestamps_without_fraction_are_stored_as_instants(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    a = message(thread_id, 0, createdAt="2026-11-01T12:00:01Z", output="second")
+    b = message(thread_id, 0, createdAt="2026-11-01T12:00:00.900000Z", output="first")
+    await layer.create_step(a)
+    await layer.create_step(b)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [s["output"] for s in thread["steps"]] == ["first", "second"]
+    assert thread["steps"][1]["createdAt"] == "2026-11-01T12:00:01.000000Z"
+
+
+async def test_update_before_create_and_empty_values_never_overwrite(
+    layer: Neo4jDataLayer,
+) -> None:
+    thread_id = new_id()
+    s = step(thread_id, 5, input="question", output="answer", start=ts(5), end=ts(6))
+    later_update = dict(s, output="", input="", start=ts(7), end=None, isError=True)
+    await layer.update_step(later_update)  # update arrives first
+    await layer.create_step(s)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    got = thread["steps"][0]
+    assert got["input"] == "question"
+    assert got["output"] == "answer"
+    assert got["start"] == ts(5)  # earliest start kept
+    assert got["end"] == ts(6)
+    assert got["isError"] is False  # flags follow the latest snapshot
+
+
+async def test_placeholder_parent_and_run_never_downgrades(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    parent = step(thread_id, 0, kind="tool", name="retrieve")
+    child = step(thread_id, 1, kind="llm", name="llm", parent_id=parent["id"])
+    await layer.create_step(child)  # parent not written yet: a placeholder run
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [s["id"] for s in thread["steps"]] == [parent["id"], child["id"]]
+    assert thread["steps"][0]["type"] == "run"
+    await layer.create_step(parent)
+    await layer.update_step(dict(parent, type="run"))  # a late placeholder-like write
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    got = thread["steps"][0]
+    assert (got["type"], got["name"]) == ("tool", "retrieve")
+
+
+async def test_parents_come_before_children_even_with_later_timestamps(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    parent = step(thread_id, 10, kind="run", name="on_message")
+    child = step(thread_id, 2, kind="tool", parent_id=parent["id"])
+    grandchild = step(thread_id, 1, kind="llm", parent_id=child["id"])
+    for s in (grandchild, child, parent):
+        await layer.create_step(s)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [s["id"] for s in thread["steps"]] == [parent["id"], child["id"], grandchild["id"]]
+    rels = await query(driver, "MATCH (:Step {id:$p})-[:PARENT_OF]->(c) RETURN c.id AS c",
+                       p=parent["id"])
+    assert rels == [{"c": child["id"]}]
+
+
+async def test_update_never_removes_feedback(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    run = step(thread_id, 0, kind="run", name="on_message")
+    await layer.create_step(run)
+    fid = await layer.upsert_feedback(Feedback(forId=run["id"], value=1, threadId=thread_id))
+    await layer.update_step(dict(run, output="done"))
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert thread["steps"][0]["feedback"]["id"] == fid  # type: ignore[typeddict-item]
+
+
+async def test_delete_step_cascades_to_descendants_elements_and_feedback(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    keep = message(thread_id, 0)
+    root = step(thread_id, 1, kind="run", name="on_message", parent_id=keep["id"])
+    child = step(thread_id, 2, parent_id=root["id"])
+    grandchild = message(thread_id, 3, kind="assistant_message", parent_id=child["id"])
+    for s in (keep, root, child, grandchild):
+        await layer.create_step(s)
+    await layer.upsert_feedback(Feedback(forId=root["id"], value=0))
+    await layer.create_element({"id": new_id(), "threadId": thread_id, "forId": grandchild["id"],
+                                "type": "text", "name": "note", "display": "inline"})
+    await layer.delete_step(root["id"])
+    left = await query(driver, "MATCH (n) WHERE n:Step OR n:Element OR n:Feedback "
+                               "RETURN collect(n.id) AS ids")
+    assert left[0]["ids"] == [keep["id"]]
+    threads = await query(driver, "MATCH (t:Thread {id:$t}) RETURN t.lastActivity = "
+                                  "t.lastMessageAt AS same", t=thread_id)
+    assert threads == [{"same": True}]
+
+
+async def test_fifty_concurrent_writes_into_one_new_thread(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    user_id = await make_user(layer)
+    steps = [step(thread_id, i, name=f"s{i}") for i in range(25)]
+    calls = [layer.create_step(s) for s in steps]
+    calls += [layer.update_step(dict(s, output="x")) for s in steps]
+    random.Random(7).shuffle(calls)
+    calls.insert(10, layer.update_thread(thread_id, name="busy", user_id=user_id))
+    await asyncio.gather(*calls)
+    counts = await query(
+        driver,
+        "MATCH (t:Thread {id:$t}) WITH count(t) AS threads "
+        "MATCH (s:Step) WITH threads, count(s) AS steps, count(DISTINCT s.id) AS ids "
+        "MATCH (:Thread {id:$t})-[r:CONTAINS]->() RETURN threads, steps, ids, count(r) AS rels",
+        t=thread_id,
+    )
+    assert counts == [{"threads": 1, "steps": 25, "ids": 25, "rels": 25}]
+
+
+async def test_bad_step_input_is_refused_before_anything_is_written(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    bad = [
+        step(thread_id, 0, metadata={"x": float("nan")}),
+        step(thread_id, 0, generation={"tokens": float("inf")}),
+        step(thread_id, 0, metadata={"when": object()}),
+        step(thread_id, 0, metadata={1: "int key"}),
+        step(thread_id, 0, createdAt="yesterday"),
+        step(thread_id, 0, type="banana"),
+        dict(step(thread_id, 0), id=""),
+        dict(step(thread_id, 0), threadId=None),
+    ]
+    for s in bad:
+        with pytest.raises(InvalidInputError):
+            await layer.create_step(s)
+    assert await query(driver, "MATCH (n) WHERE NOT n:GraphLayerTestRun "
+                               "AND NOT n:GraphLayerSchema RETURN n") == []
+
+
+async def test_a_step_never_moves_to_another_thread(layer: Neo4jDataLayer) -> None:
+    s = step(new_id(), 0)
+    await layer.create_step(s)
+    with pytest.raises(OwnershipError):
+        await layer.create_step(dict(s, threadId=new_id()))
+
+
+async def test_favorites(layer: Neo4jDataLayer) -> None:
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, user_id=user_id)
+    first, second = message(thread_id, 0, output="one"), message(thread_id, 1, output="two")
+    await layer.create_step(first)
+    await layer.create_step(second)
+    assert await layer.get_favorite_steps(user_id) == []
+    await layer.set_step_favorite(first, True)  # type: ignore[arg-type]
+    result = await layer.set_step_favorite(second, True)  # type: ignore[arg-type]
+    assert result["metadata"]["favorite"] is True
+    favorites = await layer.get_favorite_steps(user_id)
+    assert [f["output"] for f in favorites] == ["two", "one"]
+    await layer.set_step_favorite(favorites[0], False)
+    assert [f["output"] for f in await layer.get_favorite_steps(user_id)] == ["one"]
+    other = await make_user(layer, "bob")
+    assert await layer.get_favorite_steps(other) == []

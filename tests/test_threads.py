@@ -1,0 +1,205 @@
+"""Threads: update_thread merge semantics, deletion, ownership and the sidebar listing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from chainlit.types import Feedback, Pagination, ThreadFilter
+from neo4j import AsyncDriver
+
+from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
+from tests.conftest import query
+from tests.factories import make_thread, make_user, message, new_id, step, ts
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_update_thread_upserts_and_merges_metadata(layer: Neo4jDataLayer) -> None:
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, name="First", user_id=user_id, tags=["profile"],
+                              metadata={"a": 1, "b": {"x": [1, 2]}, "c": "keep"})
+    await layer.update_thread(thread_id, metadata={"a": None, "d": True})
+    await layer.update_thread(thread_id)  # all None: a no-op
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert thread["name"] == "First"
+    assert thread["tags"] == ["profile"]
+    assert thread["userId"] == user_id
+    assert thread["userIdentifier"] == "alice"
+    assert thread["metadata"] == {"b": {"x": [1, 2]}, "c": "keep", "d": True}
+
+
+async def test_name_falls_back_to_metadata_name(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    await layer.update_thread(thread_id, metadata={"name": "From metadata"})
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None and thread["name"] == "From metadata"
+
+
+async def test_concurrent_metadata_merges_lose_no_key(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    await asyncio.gather(*(layer.update_thread(thread_id, metadata={f"k{i}": i})
+                           for i in range(40)))
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert thread["metadata"] == {f"k{i}": i for i in range(40)}
+
+
+async def test_owner_is_only_ever_set_never_moved(layer: Neo4jDataLayer) -> None:
+    alice, bob = await make_user(layer, "alice"), await make_user(layer, "bob")
+    thread_id = new_id()
+    await layer.update_thread(thread_id, user_id=alice)
+    await layer.update_thread(thread_id, user_id=None, name="renamed")
+    with pytest.raises(OwnershipError):
+        await layer.update_thread(thread_id, user_id=bob, name="stolen")
+    assert await layer.get_thread_author(thread_id) == "alice"
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None and thread["name"] == "renamed"
+    with pytest.raises(NotFoundError):
+        await layer.update_thread(new_id(), user_id="no-such-user")
+
+
+async def test_get_thread_author_and_missing_thread(layer: Neo4jDataLayer) -> None:
+    assert await layer.get_thread_author(new_id()) == ""
+    assert await layer.get_thread(new_id()) is None
+    userless = new_id()
+    await layer.update_thread(userless, name="nobody's")
+    assert await layer.get_thread_author(userless) == ""
+
+
+async def test_delete_thread_removes_everything_and_stays_deleted(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    user_id = await make_user(layer)
+    doomed = await make_thread(layer, user_id, "doomed", 0)
+    kept = await make_thread(layer, user_id, "kept", 1)
+    run = step(doomed, 2, kind="run", name="on_message")
+    await layer.create_step(run)
+    await layer.upsert_feedback(Feedback(forId=run["id"], value=1))
+    await layer.create_element({"id": new_id(), "threadId": doomed, "forId": run["id"],
+                                "type": "text", "name": "n", "display": "inline"})
+    await layer.delete_thread(doomed)
+    # Chainlit's disconnect write and a late step must not bring it back.
+    await layer.update_thread(doomed, metadata={"id": "session"}, name="zombie")
+    await layer.create_step(message(doomed, 9, output="late"))
+    await layer.create_element({"id": new_id(), "threadId": doomed, "forId": run["id"],
+                                "type": "text", "name": "late", "display": "inline"})
+    assert await layer.get_thread(doomed) is None
+    assert await layer.get_thread_author(doomed) == ""
+    leftovers = await query(
+        driver,
+        "MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) AND n.threadId = $t "
+        "RETURN count(n) AS n", t=doomed)
+    assert leftovers == [{"n": 0}]
+    tomb = await query(driver, "MATCH (t:Thread {id:$t}) RETURN labels(t) AS l, "
+                               "keys(t) AS k, COUNT { (t)--() } AS rels", t=doomed)
+    assert len(tomb) == 1
+    assert sorted(tomb[0]["l"]) == ["Deleted", "Thread"]
+    assert sorted(tomb[0]["k"]) == ["deletedAt", "id"]
+    assert tomb[0]["rels"] == 0
+    page = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=user_id))
+    assert [t["id"] for t in page.data] == [kept]
+    kept_thread = await layer.get_thread(kept)
+    assert kept_thread is not None and len(kept_thread["steps"]) == 1
+
+
+async def test_sidebar_order_is_newest_message_not_metadata_or_rename(
+    layer: Neo4jDataLayer,
+) -> None:
+    user_id = await make_user(layer)
+    old = await make_thread(layer, user_id, "old", 0)
+    new = await make_thread(layer, user_id, "new", 100)
+    # Viewing the old thread writes the session into its metadata; renaming it too.
+    await layer.update_thread(old, metadata={"chat_settings": {}, "id": "s"})
+    await layer.update_thread(old, name="old renamed")
+    page = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=user_id))
+    assert [t["id"] for t in page.data] == [new, old]
+    assert page.data[0]["createdAt"] == ts(100)  # last activity, shown as createdAt
+    # A new message in the old thread moves it to the top.
+    await layer.create_step(message(old, 200, output="back again"))
+    page = await layer.list_threads(Pagination(first=10), ThreadFilter(userId=user_id))
+    assert [t["id"] for t in page.data] == [old, new]
+
+
+async def test_thread_is_listed_before_it_has_steps(layer: Neo4jDataLayer) -> None:
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, name="hello", user_id=user_id)
+    page = await layer.list_threads(Pagination(first=35), ThreadFilter(userId=user_id))
+    assert [t["id"] for t in page.data] == [thread_id]
+    assert page.data[0]["createdAt"]
+
+
+async def test_keyset_paging_sees_every_thread_once_including_ties(
+    layer: Neo4jDataLayer,
+) -> None:
+    user_id = await make_user(layer)
+    other = await make_user(layer, "bob")
+    ids = [await make_thread(layer, user_id, f"t{i}", i // 3) for i in range(14)]  # ties of 3
+    await make_thread(layer, other, "not yours", 5)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await layer.list_threads(Pagination(first=4, cursor=cursor),
+                                        ThreadFilter(userId=user_id))
+        seen += [t["id"] for t in page.data]
+        pages += 1
+        if not page.pageInfo.hasNextPage:
+            break
+        cursor = page.pageInfo.endCursor
+    assert pages == 4
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    assert set(seen[:2]) == set(ids[12:])  # newest activity first
+    with pytest.raises(InvalidInputError):
+        await layer.list_threads(Pagination(first=4, cursor="garbage"),
+                                 ThreadFilter(userId=user_id))
+
+
+async def test_search_matches_names_and_step_bodies_case_insensitively(
+    layer: Neo4jDataLayer,
+) -> None:
+    alice = await make_user(layer)
+    bob = await make_user(layer, "bob")
+    by_name = await make_thread(layer, alice, "Holiday Plans", 0, text="nothing here")
+    by_body = await make_thread(layer, alice, "Untitled", 1, text="the Kangaroo jumped")
+    await make_thread(layer, bob, "kangaroo facts", 2, text="kangaroo")
+    tool = step(by_body, 3, input="query: WOMBAT burrows", output="{}")
+    await layer.create_step(tool)
+
+    async def search(text: str) -> list[str]:
+        page = await layer.list_threads(Pagination(first=20),
+                                        ThreadFilter(userId=alice, search=text))
+        return [t["id"] for t in page.data]
+
+    assert await search("holiday") == [by_name]
+    assert await search("KANGAROO") == [by_body]
+    assert await search("kang") == [by_body]  # the last word as a prefix, as a person types
+    assert await search("wombat burr") == [by_body]
+    assert await search("jumped kangaroo") == [by_body]
+    assert await search("kangaroo holiday") == []
+    for hostile in ['"', "\\", "/", "*", "?", "~", "[", "]{}", "`", "AND", "OR NOT",
+                    "//", "$x", "a:b", "(", "-", "+", "!", "^", "&&", "||", "' OR 1=1 --"]:
+        assert await search(hostile) == [], hostile
+
+
+async def test_feedback_filter_for_one_and_zero(layer: Neo4jDataLayer) -> None:
+    user_id = await make_user(layer)
+    liked = await make_thread(layer, user_id, "liked", 0)
+    disliked = await make_thread(layer, user_id, "disliked", 1)
+    await make_thread(layer, user_id, "unrated", 2)
+    for thread_id, value in ((liked, 1), (disliked, 0)):
+        run = step(thread_id, 3, kind="run", name="on_message")
+        await layer.create_step(run)
+        await layer.upsert_feedback(Feedback(forId=run["id"], value=value))  # type: ignore[arg-type]
+    for value, expected in ((1, [liked]), (0, [disliked])):
+        page = await layer.list_threads(Pagination(first=10),
+                                        ThreadFilter(userId=user_id, feedback=value))  # type: ignore[arg-type]
+        assert [t["id"] for t in page.data] == expected
+
+
+async def test_list_threads_requires_a_user(layer: Neo4jDataLayer) -> None:
+    with pytest.raises(InvalidInputError):
+        await layer.list_threads(Pagination(first=10), ThreadFilter())

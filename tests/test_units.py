@@ -1,0 +1,81 @@
+"""Pure code, no database: query files, conversions, search escaping, cursors, ordering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from graph_layer import InvalidInputError, QueryFileError, queries
+from graph_layer.convert import format_time, parse_time, to_json
+from graph_layer.cursor import decode, encode
+from graph_layer.records import order_steps
+from graph_layer.search import lucene_query
+
+
+def test_every_query_file_loads_with_matching_params() -> None:
+    loaded = queries.load_all()
+    for folder in ("schema", "user", "thread", "step", "element", "feedback"):
+        assert any(name.startswith(folder + "/") for name in loaded), folder
+    for query in loaded.values():
+        assert query.mode in ("read", "write")
+        assert query.description, query.name
+
+
+def test_malformed_query_files_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "x.cypher"
+    bad.write_text("// mode: read\n// params: a\nRETURN $b\n")
+    with pytest.raises(QueryFileError, match="differ"):
+        queries.parse_query("x", bad)
+    bad.write_text("// params: a\nRETURN $a\n")
+    with pytest.raises(QueryFileError, match="mode"):
+        queries.parse_query("x", bad)
+    with pytest.raises(QueryFileError, match="no query file"):
+        queries.get("nope/none")
+    q = queries.get("user/get_user")
+    with pytest.raises(QueryFileError, match="missing"):
+        q.check_params({})
+
+
+def test_json_refuses_what_it_cannot_carry() -> None:
+    for value in (float("nan"), float("inf"), {1: 2}, (1, 2), {1, 2}, b"x", object(),
+                  datetime.now(), 2**70):
+        with pytest.raises(InvalidInputError):
+            to_json({"v": value}, "metadata")
+    assert to_json({"a": ["é", None, 1.5, True, "\u0000", "\U0001f600"]}, "m") == \
+        '{"a":["é",null,1.5,true,"\\u0000","\U0001f600"]}'
+
+
+def test_timestamps_parse_leniently_and_format_with_z() -> None:
+    expected = datetime(2026, 4, 24, 12, 50, 51, tzinfo=UTC)
+    for text in ("2026-04-24T12:50:51Z", "2026-04-24T12:50:51.000Z", "2026-04-24T12:50:51",
+                 "2026-04-24T14:50:51+02:00"):
+        assert parse_time(text, "t") == expected
+    assert format_time(expected) == "2026-04-24T12:50:51.000000Z"
+    with pytest.raises(InvalidInputError):
+        parse_time("24/04/2026", "t")
+
+
+def test_lucene_query_only_passes_word_characters() -> None:
+    assert lucene_query("Hello wor") == "+hello +(wor OR wor*)"
+    assert lucene_query('a "b" (c) AND d*') == "+a +b +c +and +(d OR d*)"
+    assert lucene_query("/*?~") is None
+
+
+def test_cursor_round_trip_and_garbage() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert decode(encode(when, "t-1")) == (when, "t-1")
+    for garbage in ("x", "e30=", "WzEsMl0="):
+        with pytest.raises(InvalidInputError):
+            decode(garbage)
+
+
+def test_order_steps_puts_parents_first() -> None:
+    steps = [
+        {"id": "c", "parentId": "b", "createdAt": "1"},
+        {"id": "b", "parentId": "a", "createdAt": "2"},
+        {"id": "a", "parentId": None, "createdAt": "3"},
+        {"id": "d", "parentId": "missing", "createdAt": "0"},
+    ]
+    assert [s["id"] for s in order_steps(steps)] == ["d", "a", "b", "c"]

@@ -1,0 +1,156 @@
+"""Users, feedback and elements on the real server."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from chainlit.element import File, Text
+from chainlit.types import Feedback
+from chainlit.user import User
+from neo4j import AsyncDriver
+
+from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer.storage import LocalFileStorageClient
+from tests.conftest import query
+from tests.factories import make_user, message, new_id, step
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_create_user_is_an_upsert_keeping_id_and_created_at(layer: Neo4jDataLayer) -> None:
+    assert await layer.get_user("carol") is None
+    first = await layer.create_user(User(identifier="carol", metadata={"plan": "free"}))
+    again = await layer.create_user(User(identifier="carol", metadata={"plan": "pro"}))
+    assert first is not None and again is not None
+    assert uuid.UUID(first.id).version == 4
+    assert (again.id, again.createdAt) == (first.id, first.createdAt)
+    assert again.createdAt.endswith("Z")
+    got = await layer.get_user("carol")
+    assert got is not None and got.metadata == {"plan": "pro"} and got.id == first.id
+    with pytest.raises(InvalidInputError):
+        await layer.create_user(User(identifier="dave", metadata={"bad": {1, 2}}))
+    assert await layer.get_user("dave") is None
+
+
+async def test_feedback_one_per_step_and_id_round_trips(layer: Neo4jDataLayer,
+                                                        driver: AsyncDriver) -> None:
+    thread_id = new_id()
+    run = step(thread_id, 0, kind="run", name="on_message")
+    await layer.create_step(run)
+    fid = await layer.upsert_feedback(Feedback(forId=run["id"], value=0, comment="wrong"))
+    same = await layer.upsert_feedback(Feedback(forId=run["id"], value=1))  # Slack: no id
+    changed = await layer.upsert_feedback(Feedback(forId=run["id"], value=1, id=fid,
+                                                   comment="better"))
+    assert fid == same == changed
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    fb = thread["steps"][0]["feedback"]  # type: ignore[typeddict-item]
+    assert (fb["id"], fb["value"], fb["comment"], fb["forId"]) == (fid, 1, "better", run["id"])
+    assert await layer.delete_feedback(fid) is True
+    assert await layer.delete_feedback(fid) is False
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None and "feedback" not in thread["steps"][0]
+    with pytest.raises(NotFoundError):
+        await layer.upsert_feedback(Feedback(forId="no-such-step", value=1))
+    rated = await query(driver, "MATCH (f:Feedback)-[:RATED]->(s) RETURN count(f) AS n")
+    assert rated == [{"n": 0}]
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalFileStorageClient:
+    return LocalFileStorageClient(tmp_path / "files", "http://127.0.0.1:1/files")
+
+
+async def test_element_bytes_are_copied_and_urls_resigned(
+    layer: Neo4jDataLayer, storage: LocalFileStorageClient, tmp_path: Path
+) -> None:
+    layer.storage_client = storage
+    thread_id = new_id()
+    msg = message(thread_id, 0)
+    await layer.create_step(msg)
+    upload = tmp_path / "upload.csv"
+    upload.write_text("a,b\n1,2\n")
+    file_el = File(name="data.csv", path=str(upload), display="inline", mime="text/csv",
+                   for_id=msg["id"], thread_id=thread_id)
+    text_el = Text(name="note", content="hello text", display="side", for_id=msg["id"],
+                   thread_id=thread_id, language="markdown")
+    await layer.create_element(file_el)
+    await layer.create_element(text_el)
+    upload.unlink()  # Chainlit deletes session files; the copy must survive
+    got = await layer.get_element(thread_id, file_el.id)
+    assert got is not None
+    assert got["objectKey"] is not None and got["url"] and "signature=" in got["url"]
+    assert storage.path_for(got["objectKey"]).read_text() == "a,b\n1,2\n"
+    assert (got["name"], got["mime"], got["forId"], got["display"]) == (
+        "data.csv", "text/csv", msg["id"], "inline")
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None and thread["elements"] is not None
+    by_name = {e["name"]: e for e in thread["elements"]}
+    assert set(by_name) == {"data.csv", "note"}
+    assert by_name["note"]["language"] == "markdown"
+    key = by_name["note"]["objectKey"]
+    assert key is not None and storage.path_for(key).read_text() == "hello text"
+    # only inside its own thread
+    assert await layer.get_element(new_id(), file_el.id) is None
+    await layer.delete_element(file_el.id, thread_id)
+    assert await layer.get_element(thread_id, file_el.id) is None
+    assert not storage.path_for(got["objectKey"]).exists()
+    await layer.delete_thread(thread_id)
+    assert not storage.path_for(key).exists()
+
+
+async def test_element_dict_accepted_and_never_moves_thread(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    element = {"id": new_id(), "threadId": thread_id, "forId": new_id(), "type": "image",
+               "name": "pic", "display": "inline", "url": "https://example.invalid/p.png",
+               "props": {"w": 3}, "size": "large"}
+    await layer.create_element(element)
+    got = await layer.get_element(thread_id, element["id"])
+    assert got is not None
+    assert (got["url"], got["props"], got["size"]) == (element["url"], {"w": 3}, "large")
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [s["id"] for s in thread["steps"]] == [element["forId"]]  # placeholder run step
+    with pytest.raises(OwnershipError):
+        await layer.create_element(dict(element, threadId=new_id()))
+    with pytest.raises(InvalidInputError):
+        await layer.create_element(dict(element, props={"x": float("nan")}))
+
+
+async def test_delete_element_is_scoped_to_the_thread(layer: Neo4jDataLayer) -> None:
+    thread_id = new_id()
+    element = {"id": new_id(), "threadId": thread_id, "forId": new_id(), "type": "text",
+               "name": "t", "display": "inline"}
+    await layer.create_element(element)
+    await layer.delete_element(element["id"], thread_id=new_id())
+    assert await layer.get_element(thread_id, element["id"]) is not None
+    await layer.delete_element(element["id"], thread_id=thread_id)
+    assert await layer.get_element(thread_id, element["id"]) is None
+
+
+async def test_local_storage_refuses_escaping_keys_and_bad_signatures(
+    storage: LocalFileStorageClient,
+) -> None:
+    for key in ("../x", "/etc/passwd", "a/../../b", ""):
+        with pytest.raises(InvalidInputError):
+            await storage.upload_file(key, b"x")
+    await storage.upload_file("threads/t/files/e", b"x")
+    url = httpx.URL(await storage.get_read_url("threads/t/files/e"))
+    expires, signature = url.params["expires"], url.params["signature"]
+    assert storage.verify("threads/t/files/e", expires, signature)
+    assert not storage.verify("threads/t/files/other", expires, signature)
+    assert not storage.verify("threads/t/files/e", "1", signature)
+
+
+async def test_debug_url_and_user_session(layer: Neo4jDataLayer) -> None:
+    assert await layer.build_debug_url() == ""
+    layer.settings = layer.settings.model_copy(
+        update={"browser_url": "http://127.0.0.1:7474/browser/"})
+    url = await layer.build_debug_url()
+    assert url.startswith("http://127.0.0.1:7474/browser/?cmd=edit&arg=")
+    assert url.count("[thread_id]") == 1
+    assert await layer.delete_user_session("anything") is True
+    assert await make_user(layer)
