@@ -41,6 +41,9 @@ def queued(method: _F) -> _F:
     return cast(_F, queue_until_user_message()(method))  # type: ignore[no-untyped-call]
 
 
+# Schema versions applied by this process, per (server or driver, database): never twice.
+_SCHEMA_APPLIED: dict[tuple[str, str], int] = {}
+
 DEBUG_QUERY = "MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() RETURN p"
 
 
@@ -96,11 +99,19 @@ class Neo4jDataLayer(BaseDataLayer):
             self._executor = Executor(self._driver, self.settings.database)
         return self._executor
 
+    def _schema_key(self) -> tuple[str, str]:
+        where = self.settings.uri if self._owns_driver else f"driver:{id(self._driver)}"
+        return (where, self.settings.database)
+
     async def setup(self) -> int:
-        """Apply the schema (idempotent) if this process has not yet; return its version."""
+        """Apply the schema (idempotent) unless this process already did for this database;
+        return the schema version."""
         async with self._schema_lock:
             if not self._schema_ready:
-                self._version = await apply_schema(self.executor)
+                key = self._schema_key()
+                if key not in _SCHEMA_APPLIED:
+                    _SCHEMA_APPLIED[key] = await apply_schema(self.executor)
+                self._version = _SCHEMA_APPLIED[key]
                 self._schema_ready = True
         return self._version
 
