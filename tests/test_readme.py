@@ -1,0 +1,42 @@
+"""The README's code example runs as written, against the real server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from chainlit.user import User
+
+from graph_layer import Neo4jDataLayer
+from tests.conftest import Server
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+async def test_readme_data_layer_snippet(clean_db: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEO4J_URI", clean_db.uri)
+    monkeypatch.setenv("NEO4J_USERNAME", clean_db.auth[0])
+    monkeypatch.setenv("NEO4J_PASSWORD", clean_db.auth[1])
+    monkeypatch.setenv("NEO4J_DATABASE", clean_db.database)
+    blocks = python_blocks()
+    assert blocks, "README has no python example"
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], str(README), "exec"), namespace)
+    from chainlit.config import config
+
+    factory = config.code.data_layer
+    assert factory is namespace["get_data_layer"]
+    layer = factory()
+    assert isinstance(layer, Neo4jDataLayer)
+    try:
+        created = await layer.create_user(User(identifier="readme-user"))
+        fetched = await layer.get_user("readme-user")
+        assert created is not None and fetched is not None and fetched.id == created.id
+    finally:
+        await layer.close()
+        config.code.data_layer = None
