@@ -4,9 +4,11 @@
 // params: userId, cursorTime, cursorId, feedback, first
 // returns: thread, userIdentifier
 MATCH (t:Thread)
+USING INDEX t:Thread(userId, lastActivity, id)
 WHERE t.userId = $userId
   AND t.lastActivity <= $cursorTime
-  AND (t.lastActivity < $cursorTime OR t.id < $cursorId)
+  AND t.id IS NOT NULL
+  AND CASE WHEN t.lastActivity < $cursorTime THEN true ELSE t.id < $cursorId END
   AND ($feedback IS NULL
        OR EXISTS { (t)-[:CONTAINS]->(:Step)<-[:RATED]-(f:Feedback) WHERE f.value = $feedback })
 WITH t

@@ -14,7 +14,7 @@ CALL () {
 WITH DISTINCT t
 WHERE t.userId = $userId
   AND t.lastActivity <= $cursorTime
-  AND (t.lastActivity < $cursorTime OR t.id < $cursorId)
+  AND CASE WHEN t.lastActivity < $cursorTime THEN true ELSE t.id < $cursorId END
   AND ($feedback IS NULL
        OR EXISTS { (t)-[:CONTAINS]->(:Step)<-[:RATED]-(f:Feedback) WHERE f.value = $feedback })
 WITH t
