@@ -203,3 +203,30 @@ async def test_feedback_filter_for_one_and_zero(layer: Neo4jDataLayer) -> None:
 async def test_list_threads_requires_a_user(layer: Neo4jDataLayer) -> None:
     with pytest.raises(InvalidInputError):
         await layer.list_threads(Pagination(first=10), ThreadFilter())
+
+
+async def test_list_threads_plan_follows_the_page_not_the_history(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """The sidebar query seeks the (userId, lastActivity, id) index and reads rows in index
+    order: no label scan, no sort over the user's whole history."""
+    from datetime import UTC, datetime
+
+    from graph_layer import queries
+
+    await query(driver, "UNWIND range(1, 2000) AS i CREATE (:Thread {id: 'p' + i, "
+                        "userId: 'u' + (i % 4), lastActivity: datetime(), createdAt: datetime()})")
+    text = queries.get("thread/list_threads").text
+    async with driver.session(database="neo4j") as session:
+        result = await session.run("EXPLAIN " + text, userId="u1", cursorId="", feedback=None,
+                                   cursorTime=datetime(9999, 1, 1, tzinfo=UTC), first=35)
+        plan = (await result.consume()).plan
+    assert plan is not None
+    operators: list[str] = []
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        operators.append(node["operatorType"].split("@")[0])
+        stack.extend(node.get("children", []))
+    assert "NodeIndexSeek" in operators
+    assert not {"Sort", "Top", "PartialSort", "NodeByLabelScan"} & set(operators), operators
