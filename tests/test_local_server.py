@@ -1,0 +1,214 @@
+"""The local Neo4j server for real (JVM from Maven Central jars, no mocks).
+
+One server in a temporary home on free ports serves the whole module; every test first calls
+the idempotent ``start()``, so each one also runs alone. The jars are provisioned once into the
+user cache (``GRAPH_LAYER_CACHE``), so only the very first run pays for the Maven download.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError
+
+from graph_layer.errors import ConfigurationError, GraphLayerError
+from graph_layer.local_server import LocalNeo4j, ServerError, neo4j_version
+
+# Generous: a start takes ~10 s on an idle 2-core machine, minutes when it is saturated.
+START_TIMEOUT = 300.0
+pytestmark = [pytest.mark.server, pytest.mark.timeout(900)]
+
+PASSWORD = "local-server-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ports() -> tuple[int, int]:
+    bolt = _free_port()
+    http = _free_port()
+    while http == bolt:
+        http = _free_port()
+    return bolt, http
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
+    bolt, http = _ports()
+    srv = LocalNeo4j(home=tmp_path_factory.mktemp("neo4j-home"), bolt_port=bolt, http_port=http,
+                     password=PASSWORD)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _run(srv: LocalNeo4j, query: str, **params: object) -> list[dict[str, object]]:
+    with GraphDatabase.driver(srv.uri, auth=srv.auth) as driver:
+        records, _, _ = driver.execute_query(query, params, database_="neo4j")
+    return [record.data() for record in records]
+
+
+def _write_marker(srv: LocalNeo4j) -> str:
+    key = str(uuid.uuid4())
+    _run(srv, "CREATE (:LocalServerTest {key: $key})", key=key)
+    return key
+
+
+def _has_marker(srv: LocalNeo4j, key: str) -> bool:
+    rows = _run(srv, "MATCH (n:LocalServerTest {key: $key}) RETURN count(n) AS c", key=key)
+    return rows == [{"c": 1}]
+
+
+def _gone(pid: int) -> bool:
+    """No such process (a just-exited child may need a moment to be reaped)."""
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_start_answers_bolt_with_the_password(server: LocalNeo4j) -> None:
+    message = server.start(START_TIMEOUT)
+    assert server.uri in message and server.browser_url in message
+    assert _run(server, "RETURN 1 AS one") == [{"one": 1}]
+    rows = _run(server, "CALL dbms.components() YIELD versions, edition RETURN *")
+    assert rows == [{"versions": [neo4j_version()], "edition": "community"}]
+    with (
+        GraphDatabase.driver(server.uri, auth=("neo4j", "wrong-password")) as driver,
+        pytest.raises(AuthError),
+    ):
+        driver.verify_connectivity()
+
+
+def test_browser_and_discovery_answer_over_http(server: LocalNeo4j) -> None:
+    server.start(START_TIMEOUT)
+    with urllib.request.urlopen(server.browser_url, timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.headers.get_content_type() == "text/html"
+        assert "<title>Neo4j Browser</title>" in resp.read().decode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/", timeout=10) as resp:
+        discovery = json.load(resp)
+    assert discovery["bolt_direct"] == server.uri  # what the Browser connects to
+    assert discovery["neo4j_edition"] == "community"
+
+
+def test_start_again_is_idempotent(server: LocalNeo4j) -> None:
+    server.start(START_TIMEOUT)
+    pid = server.pid()
+    began = time.monotonic()
+    message = server.start(START_TIMEOUT)
+    assert "already running" in message
+    assert server.pid() == pid
+    assert time.monotonic() - began < 10
+    status = server.status()
+    assert status["running"] is True and status["pid"] == pid
+    assert status["uri"] == server.uri and status["browser_url"] == server.browser_url
+    assert status["version"] == neo4j_version() and status["home"] == str(server.home)
+    moved = LocalNeo4j(home=server.home, bolt_port=_free_port(), http_port=server.http_port,
+                       password=PASSWORD)  # same home, other ports: refuse, leave it running
+    with pytest.raises(ServerError, match=rf"already runs .* ports {server.bolt_port}/"):
+        moved.start(START_TIMEOUT)
+    assert server.pid() == pid
+
+
+def test_port_taken_by_another_socket_is_a_clear_error(
+        server: LocalNeo4j, tmp_path: Path) -> None:
+    server.start(START_TIMEOUT)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        other = LocalNeo4j(home=tmp_path / "bolt", bolt_port=taken, http_port=_free_port(),
+                           password=PASSWORD)
+        with pytest.raises(ServerError, match=rf"port {taken} \(Bolt\).*already in use"):
+            other.start(START_TIMEOUT)
+        assert not other.pid_file.exists()
+    # Our own running server's port, seen from an instance with another home: same error.
+    second = LocalNeo4j(home=tmp_path / "http", bolt_port=_free_port(),
+                        http_port=server.http_port, password=PASSWORD)
+    with pytest.raises(GraphLayerError, match=rf"port {server.http_port} \(HTTP\)"):
+        second.start(START_TIMEOUT)
+    assert server.is_running()
+
+
+def test_data_survives_stop_and_start(server: LocalNeo4j) -> None:
+    server.start(START_TIMEOUT)
+    key = _write_marker(server)
+    pid = server.pid()
+    assert pid is not None
+    assert server.stop() is True
+    assert _gone(pid) and not server.is_running() and not server.pid_file.exists()
+    assert server.status()["running"] is False
+    assert server.stop() is False  # nothing left to stop
+    assert "started" in server.start(START_TIMEOUT)
+    assert _has_marker(server, key)
+
+
+def test_kill_9_then_start_keeps_acknowledged_data(server: LocalNeo4j) -> None:
+    server.start(START_TIMEOUT)
+    key = _write_marker(server)  # acknowledged: execute_query returned after COMMIT
+    pid = server.pid()
+    assert pid is not None
+    assert server.kill() is True
+    assert _gone(pid) and not server.is_running()
+    server.start(START_TIMEOUT)
+    assert server.pid() != pid
+    assert _has_marker(server, key)
+
+
+def test_stop_ends_the_process(server: LocalNeo4j) -> None:
+    server.start(START_TIMEOUT)
+    pid = server.pid()
+    assert pid is not None
+    assert server.stop() is True
+    assert _gone(pid)
+    with socket.socket() as sock:  # the Bolt port is free again
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", server.bolt_port))
+
+
+def test_stop_never_signals_a_process_that_is_not_our_server(tmp_path: Path) -> None:
+    srv = LocalNeo4j(home=tmp_path, bolt_port=_free_port(), http_port=_free_port())
+    srv.pid_file.parent.mkdir(parents=True)
+    srv.pid_file.write_text(f"{os.getpid()}\n")  # this very pytest process
+    assert srv.stop() is False
+    assert srv.kill() is False
+    assert not srv.pid_file.exists()  # the stale pid file is dropped
+
+
+def test_provisioning_is_cached(server: LocalNeo4j) -> None:
+    began = time.monotonic()
+    lib = server.provision()
+    assert time.monotonic() - began < 2
+    assert (lib.parent / ".provisioned").is_file()
+    assert any(lib.glob(f"neo4j-server-{neo4j_version()}.jar"))
+    assert any(lib.glob("neo4j-browser-5.24.*.jar"))
+
+
+def test_java_other_than_17_or_21_is_refused(tmp_path: Path) -> None:
+    java25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
+    if not java25.exists():
+        pytest.skip("no Java 25 on this machine")
+    srv = LocalNeo4j(home=tmp_path, java=java25, bolt_port=_free_port(), http_port=_free_port())
+    with pytest.raises(ConfigurationError, match=r"Java 25.*needs Java 17 or 21"):
+        srv.start()
+    srv = LocalNeo4j(home=tmp_path, java=tmp_path / "no-java", bolt_port=_free_port(),
+                     http_port=_free_port())
+    with pytest.raises(ConfigurationError, match="no Java at"):
+        srv.check_java()
