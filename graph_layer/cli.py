@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from importlib.util import find_spec
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from graph_layer.demo.launcher import demo_command
 from graph_layer.errors import GraphLayerError
+from graph_layer.seed.command import seed_command
+from graph_layer.user_cli import user_app
 
 app = typer.Typer(help="graph_layer: the Neo4j data layer for Chainlit.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The local Neo4j server (Community 5.26 from Maven Central).",
@@ -77,6 +81,22 @@ def schema_apply() -> None:
     except GraphLayerError as err:
         raise _fail(err) from err
     console.print(f"schema version {version} applied")
+
+
+app.add_typer(user_app, name="user")
+app.command("demo")(demo_command)
+app.command("seed")(seed_command)
+
+# Commands that need more than the base install: the [analytics] extra, or the repository's
+# benchmarks/ folder (not shipped in the wheel).
+if find_spec("pandas") is not None:
+    from graph_layer.analytics.timing import timing_command
+
+    app.command("analytics-timing")(timing_command)
+if find_spec("benchmarks") is not None and find_spec("asyncpg") is not None:
+    from benchmarks.cli import bench as bench_command
+
+    app.command("bench")(bench_command)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,9 @@ def format_time(value: Any) -> str | None:
     """ISO-8601 UTC with microseconds and ``Z``, e.g. ``2026-04-24T12:50:51.123456Z``."""
     if value is None:
         return None
-    if isinstance(value, DateTime):
+    if isinstance(value, str):  # toString(datetime) from a read query: cheaper than DateTime
+        value = datetime.fromisoformat(value.split("[", 1)[0])
+    elif isinstance(value, DateTime):
         value = value.to_native()
     if not isinstance(value, datetime):
         raise TypeError(f"not a timestamp: {value!r}")

@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.spatial import Point
+from neo4j.time import Date, DateTime, Duration, Time
 
 from graph_layer import queries
-from graph_layer.errors import DatabaseError
+from graph_layer.errors import DatabaseError, InvalidInputError
 from graph_layer.settings import Neo4jSettings
 
 log = logging.getLogger("graph_layer")
 
 Row = dict[str, Any]
+
+# Values Record.data() returns unchanged; a row made only of these (in plain dicts and lists)
+# needs no transformation, and checking exact types is far cheaper than data()'s ABC checks.
+_LEAVES = frozenset({str, int, float, bool, bytes, type(None)})
+_AS_IS = (Point, Date, Time, DateTime, Duration)
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind in _LEAVES:
+        return True
+    if kind is dict:
+        return all(_plain(v) for v in value.values())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return isinstance(value, _AS_IS)
+
+
+def row_of(record: neo4j.Record) -> Row:
+    """``record.data()``, without its costly walk when no value needs transforming."""
+    if all(_plain(v) for v in record.values()):
+        return dict(zip(record.keys(), record.values(), strict=True))
+    return record.data()
 
 
 def create_driver(settings: Neo4jSettings) -> AsyncDriver:
@@ -32,9 +59,12 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
 class Executor:
     """Runs named queries from ``cypher/`` in managed (retried) transactions."""
 
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
+    def __init__(self, driver: AsyncDriver, database: str, max_concurrency: int = 0) -> None:
         self.driver = driver
         self.database = database
+        # Chainlit fires writes as unobserved tasks: beyond the pool size they would fail after
+        # connection_acquisition_timeout and be lost, so extra queries wait here instead.
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
 
     async def run(self, name: str, **params: Any) -> list[Row]:
         """Run query ``name`` with ``params`` in one managed transaction and return its rows.
@@ -46,16 +76,20 @@ class Executor:
         query.check_params(params)
         routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
         try:
-            records, _, _ = await self.driver.execute_query(
-                neo4j.Query(query.text),
-                params,
-                database_=self.database,
-                routing_=routing,
-            )
+            async with self._slots or contextlib.nullcontext():
+                records, _, _ = await self.driver.execute_query(
+                    neo4j.Query(query.text),
+                    params,
+                    database_=self.database,
+                    routing_=routing,
+                )
         except (Neo4jError, DriverError) as err:
             log.error("graph_layer: query %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
-        return [record.data() for record in records]
+        except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
+            raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
+                from err
+        return [row_of(record) for record in records]
 
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL) in its own transaction."""

@@ -96,7 +96,8 @@ class Neo4jDataLayer(BaseDataLayer):
         if self._executor is None:
             if self._driver is None:
                 self._driver = create_driver(self.settings)
-            self._executor = Executor(self._driver, self.settings.database)
+            self._executor = Executor(self._driver, self.settings.database,
+                                      self.settings.max_connection_pool_size)
         return self._executor
 
     def _schema_key(self) -> tuple[str, str]:
@@ -162,6 +163,21 @@ class Neo4jDataLayer(BaseDataLayer):
         """Chainlit's documented hook; sessions are not stored in the graph, so nothing to do."""
         return True
 
+    async def delete_user(self, identifier: str) -> dict[str, int] | None:
+        """Remove a user and everything of theirs (threads, steps, elements, feedback) in one
+        transaction, then their stored files (best effort); None when there is no such user.
+        Their threads stay as content-free tombstones; nobody else's data is touched."""
+        rows = await self._run(
+            "user/delete_user", identifier=require_id(identifier, "identifier"), now=utc_now()
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        keys = row["objectKeys"]
+        await elements.delete_files(self.storage_client, keys)
+        counts = {k: int(row[k]) for k in ("threads", "steps", "elements", "feedback")}
+        return {**counts, "files": len(set(keys))}
+
     # -- threads ----------------------------------------------------------------------------
 
     async def update_thread(
@@ -179,8 +195,9 @@ class Neo4jDataLayer(BaseDataLayer):
             raise InvalidInputError(f"thread metadata must be a dict, got {type(metadata)}")
         props: dict[str, Any] = {}
         for key, value in (metadata or {}).items():
-            if not isinstance(key, str) or not key:
-                raise InvalidInputError(f"thread metadata key {key!r} must be a non-empty string")
+            if not isinstance(key, str) or not key or "\x00" in key:  # NUL: no property name
+                raise InvalidInputError(
+                    f"thread metadata key {key!r} must be a non-empty string without NUL")
             props[records.THREAD_METADATA_PREFIX + key] = to_json(value, f"metadata.{key}")
         if name is None and metadata and isinstance(metadata.get("name"), str):
             name = metadata["name"]

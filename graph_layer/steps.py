@@ -18,7 +18,11 @@ _FLAGS = ("isError", "streaming", "waitForAnswer", "defaultOpen", "autoCollapse"
 
 def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Parameters for one upsert: non-empty values only, so nothing stored is overwritten with
-    ``None`` or ``""``; flags and metadata come from this (latest) snapshot."""
+    ``None`` or ``""``; flags and metadata come from this (latest) snapshot. An empty metadata
+    dict counts as not provided: a racing ``create_step`` (``{}``) that lands after its
+    ``update_step`` must not wipe the keys the update wrote. Likewise ``isError`` is only ever
+    set to true (new steps start false): Chainlit marks a step failed on exit, and the
+    ``create_step`` written on entry (``isError: false``) may land after that update."""
     if not isinstance(step, dict):
         raise InvalidInputError(f"a step must be a dict (StepDict), got {type(step).__name__}")
     now = now or utc_now()
@@ -34,7 +38,8 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
         if value is not None:
             if not isinstance(value, bool):
                 raise InvalidInputError(f"step.{key} must be a boolean, got {value!r}")
-            props[key] = value
+            if key != "isError" or value:  # an error is sticky: see the docstring
+                props[key] = value
     show_input = step.get("showInput")
     if show_input is not None:
         if not isinstance(show_input, (bool, str)):
@@ -52,6 +57,7 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
         encoded = to_json(step.get(key), f"step.{key}")
         if encoded is not None:
             props[key] = encoded
+    props.update(generation_props(step.get("generation")))
     step_type = step.get("type")
     if step_type is not None and step_type not in STEP_TYPES:
         raise InvalidInputError(f"step.type {step_type!r} is not one of {sorted(STEP_TYPES)}")
@@ -66,8 +72,33 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
         "type": step_type,
         "createdAt": parse_time(step.get("createdAt"), "step.createdAt") or now,
         "start": parse_time(step.get("start"), "step.start"),
-        "metadata": to_json(metadata, "step.metadata"),
+        "metadata": to_json(metadata or None, "step.metadata"),
         "favorite": bool(metadata and metadata.get("favorite") is True),
         "parentId": parent_id if parent_id != step_id else None,
         "now": now,
     }
+
+
+# Generation fields copied onto the Step node (Cypher cannot read JSON): analytics group by
+# model and sum tokens without parsing ``generation``.
+_GENERATION_FIELDS = {
+    "model": "model",
+    "inputTokenCount": "promptTokens",
+    "outputTokenCount": "completionTokens",
+}
+
+
+def generation_props(generation: Any) -> dict[str, Any]:
+    """``model``, ``promptTokens`` and ``completionTokens`` from a Chainlit generation dict
+    (``inputTokenCount``/``outputTokenCount``, as Chainlit's generations serialise them; only
+    the well-typed ones present)."""
+    if not isinstance(generation, dict):
+        return {}
+    props: dict[str, Any] = {}
+    for key, prop in _GENERATION_FIELDS.items():
+        value = generation.get(key)
+        wanted = (isinstance(value, str) and bool(value)) if key == "model" else (
+            isinstance(value, int) and not isinstance(value, bool))
+        if wanted:
+            props[prop] = value
+    return props

@@ -69,7 +69,7 @@ async def test_update_before_create_and_empty_values_never_overwrite(
     assert got["output"] == "answer"
     assert got["start"] == ts(5)  # earliest start kept
     assert got["end"] == ts(6)
-    assert got["isError"] is False  # flags follow the latest snapshot
+    assert got["isError"] is True  # a failure reported by any snapshot stays
 
 
 async def test_placeholder_parent_and_run_never_downgrades(layer: Neo4jDataLayer) -> None:
@@ -205,3 +205,21 @@ async def test_favorites(layer: Neo4jDataLayer) -> None:
     assert [f["output"] for f in await layer.get_favorite_steps(user_id)] == ["one"]
     other = await make_user(layer, "bob")
     assert await layer.get_favorite_steps(other) == []
+
+
+async def test_error_mark_survives_the_entry_snapshot_landing_late(
+    layer: Neo4jDataLayer,
+) -> None:
+    """``cl.Step`` writes ``isError: false`` on entry and ``true`` on a failing exit, as two
+    fire-and-forget tasks; the demo's UI lost the error icon when the entry landed last."""
+    thread_id = new_id()
+    entry = step(thread_id, 1, kind="tool", name="search_index")
+    exit_ = dict(entry, output="index unavailable", isError=True)
+    ok = step(thread_id, 2, kind="tool", name="search_index")
+    await layer.update_step(exit_)
+    await layer.create_step(entry)
+    await layer.create_step(ok)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [(s["output"], s["isError"]) for s in thread["steps"]] == [
+        ("index unavailable", True), ("", False)]

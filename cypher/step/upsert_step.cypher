@@ -1,7 +1,8 @@
 // Idempotent, order-independent upsert of a full step snapshot. Creates the thread and a
 // placeholder parent when missing, keeps the earliest createdAt/start, never lets a `run`
-// overwrite a real type, replaces metadata when given, and moves the thread's last activity
-// forward for messages. Locks the thread first; a deleted thread is left alone.
+// overwrite a real type, never clears isError (new steps start false), replaces metadata
+// when given, and moves the thread's last activity forward for messages. Locks the thread
+// first; a deleted thread is left alone.
 // mode: write
 // params: threadId, stepId, props, type, createdAt, start, metadata, favorite, parentId, now
 // returns: status ('ok' | 'deleted'), stepThreadId
@@ -13,10 +14,11 @@ WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
 CALL (t, status) {
   WITH t WHERE status = 'ok'
   MERGE (s:Step {id: $stepId})
-  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
+  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt, s.isError = false
   WITH t, s WHERE s.threadId = $threadId
   SET s += $props
   SET s.createdAt = CASE WHEN $createdAt < s.createdAt THEN $createdAt ELSE s.createdAt END,
+      s.isError = coalesce(s.isError, false),
       s.start = CASE WHEN s.start IS NULL OR $start < s.start THEN coalesce($start, s.start)
                      ELSE s.start END,
       s.type = CASE WHEN $type IS NULL THEN s.type

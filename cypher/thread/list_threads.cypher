@@ -2,7 +2,7 @@
 // (cursorTime, cursorId). Served by the (userId, lastActivity, id) index: cost follows the page.
 // mode: read
 // params: userId, cursorTime, cursorId, feedback, first
-// returns: thread, userIdentifier
+// returns: thread (timestamps as ISO strings: cheaper to decode than DateTime), userIdentifier
 MATCH (t:Thread)
 USING INDEX t:Thread(userId, lastActivity, id)
 WHERE t.userId = $userId
@@ -15,4 +15,6 @@ WITH t
 ORDER BY t.userId DESC, t.lastActivity DESC, t.id DESC
 LIMIT $first + 1
 OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
-RETURN properties(t) AS thread, u.identifier AS userIdentifier
+RETURN t {.*, createdAt: toString(t.createdAt), lastActivity: toString(t.lastActivity),
+       lastMessageAt: toString(t.lastMessageAt)} AS thread,
+       u.identifier AS userIdentifier

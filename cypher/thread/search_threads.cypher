@@ -2,7 +2,7 @@
 // input/output, newest activity first, after a keyset cursor. $search is an escaped Lucene query.
 // mode: read
 // params: userId, search, cursorTime, cursorId, feedback, first
-// returns: thread, userIdentifier
+// returns: thread (timestamps as ISO strings: cheaper to decode than DateTime), userIdentifier
 CALL () {
   CALL db.index.fulltext.queryNodes('thread_search', $search) YIELD node
   RETURN node AS t
@@ -21,4 +21,6 @@ WITH t
 ORDER BY t.lastActivity DESC, t.id DESC
 LIMIT $first + 1
 OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
-RETURN properties(t) AS thread, u.identifier AS userIdentifier
+RETURN t {.*, createdAt: toString(t.createdAt), lastActivity: toString(t.lastActivity),
+       lastMessageAt: toString(t.lastMessageAt)} AS thread,
+       u.identifier AS userIdentifier

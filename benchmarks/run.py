@@ -1,0 +1,237 @@
+"""Run every layer through the same workloads and write the table (markdown + JSON)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shlex
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks import data as ds
+from benchmarks import workloads as wl
+from benchmarks.peers import (
+    ChainlitPgPeer,
+    Neo4jPeer,
+    Peer,
+    SqlAlchemyPgPeer,
+    SqlAlchemySqlitePeer,
+)
+from benchmarks.postgres import LocalPostgres
+from benchmarks.report import markdown, rows
+
+log = logging.getLogger("benchmarks")
+
+
+@dataclass
+class Plan:
+    """Sizes and repetitions of one run."""
+
+    mode: str
+    chat_turns: int
+    sidebar_sizes: tuple[int, ...]
+    resume_sizes: tuple[int, ...]
+    delete_reps: int
+    reps: int
+    budget_s: float
+    floor_reps: int
+    scale: tuple[int, ...]
+
+
+QUICK = Plan("quick", chat_turns=2, sidebar_sizes=(1000,), resume_sizes=(20, 200, 2000),
+             delete_reps=1, reps=10, budget_s=3.0, floor_reps=30, scale=())
+FULL = Plan("full", chat_turns=4, sidebar_sizes=(1000, 10000), resume_sizes=(20, 200, 2000),
+            delete_reps=2, reps=20, budget_s=8.0, floor_reps=100, scale=())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = float("nan")
+    load = os.getloadavg()[0]
+    return (f"{platform.platform()}, {cpus} CPUs, {mem:.0f} GiB RAM, Python "
+            f"{platform.python_version()}, load average at start {load:.2f}")
+
+
+async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Path,
+              documented_only: bool) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    peers: list[Peer] = []
+    neo4j_server = None
+    pg: LocalPostgres | None = None
+    if "neo4j" in layers:
+        from graph_layer.settings import DEFAULT_PASSWORD
+
+        uri = os.environ.get("NEO4J_URI")
+        if not uri:
+            from graph_layer.local_server import LocalNeo4j
+
+            neo4j_server = LocalNeo4j(home=workdir / "neo4j", bolt_port=_free_port(),
+                                      http_port=_free_port(), password=DEFAULT_PASSWORD)
+            log.info("starting a local Neo4j in %s", workdir / "neo4j")
+            neo4j_server.start()
+            uri = neo4j_server.uri
+        auth = (os.environ.get("NEO4J_USERNAME", "neo4j"),
+                os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
+        peers.append(Neo4jPeer(workdir / "files-neo4j", uri, auth,
+                               os.environ.get("NEO4J_DATABASE", "neo4j")))
+    if layers & {"chainlit", "sqlalchemy"}:
+        pg = LocalPostgres(workdir / f"pg-{pg_port}", pg_port)
+        log.info("starting PostgreSQL on 127.0.0.1:%s", pg_port)
+        pg.start()
+        admin = pg.dsn("postgres")
+        if "chainlit" in layers:
+            peers.append(ChainlitPgPeer(workdir / "files-cdl", admin, "bench_chainlit"))
+        if "sqlalchemy" in layers:
+            peers.append(SqlAlchemyPgPeer(workdir / "files-sqla", admin, "bench_sqlalchemy",
+                                          documented_only))
+    if "sqlite" in layers:
+        peers.append(SqlAlchemySqlitePeer(workdir / "files-sqlite", workdir / "sqlalchemy.db",
+                                          documented_only))
+
+    rec = wl.Recorder()
+    meta = {"mode": plan.mode, "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": _machine(), "command": " ".join(shlex.quote(a) for a in sys.argv),
+            "layers": [p.name for p in peers], "plan": plan.__dict__}
+    try:
+        # background data, the same rows in each layer's own schema
+        world = ds.Dataset()
+        sidebar_users = {n: f"sidebar-{n}" for n in plan.sidebar_sizes}
+        expected: dict[int, tuple[list[str], list[str]]] = {}
+        for k, n in enumerate(plan.sidebar_sizes):
+            part = ds.sidebar_user(sidebar_users[n], n, ds.BASE_TIME + timedelta(days=30 * k))
+            world.extend(part)
+            order = [t.id for t in sorted(part.threads, key=lambda t: t.last_activity,
+                                          reverse=True)]
+            hits = {t.id for t in part.threads if ds.SEARCH_WORD in t.name}
+            expected[n] = (order, [t for t in order if t in hits])
+        convs = {}
+        for n in plan.resume_sizes:
+            conv = ds.conversation("resume-user", f"resume-{n}", n, ds.BASE_TIME)
+            convs[n] = conv
+            world.extend(conv)
+        doomed, world_doomed = [], []
+        for i in range(plan.delete_reps):
+            conv = ds.conversation("delete-user", f"delete-{i}", 2000, ds.BASE_TIME)
+            doomed.append(conv.threads[0].id)
+            world_doomed.append(conv)
+            world.extend(conv)
+        for peer in peers:
+            t0 = time.perf_counter()
+            await peer.reset()
+            await peer.load(world)
+            log.info("%s: loaded %d threads, %d steps in %.1fs", peer.name,
+                     len(world.threads), len(world.steps), time.perf_counter() - t0)
+        base = {p.name: await p.counts() for p in peers}
+        for peer in peers:
+            want = {"threads": len(world.threads), "steps": len(world.steps),
+                    "elements": len(world.elements), "feedbacks": len(world.feedbacks)}
+            rec.finding(peer.name, "bulk load", base[peer.name] == want,
+                        f"rows after load {base[peer.name]}")
+
+        token = wl.chainlit_context("bench-main")
+        # warm-up (not recorded): query plans, prepared statements, pools, JIT
+        for peer in peers:
+            scratch = wl.Recorder()
+            await wl.chat(peer, scratch, 2, 2, "warmup")
+            first = plan.sidebar_sizes[0]
+            await wl.sidebar(peer, scratch, sidebar_users[first], *expected[first], 2, 1.0,
+                             "warmup", page_all=False)
+            conv = convs[plan.resume_sizes[0]]
+            await wl.resume(peer, scratch, conv.threads[0].id, len(conv.steps),
+                            len(conv.elements), len(conv.feedbacks), 2, 1.0, "warmup")
+        for peer in peers:
+            if peer.has_floor:
+                await wl.floor(peer, rec, plan.floor_reps)
+        for sessions in (1, 20):
+            for peer in peers:
+                log.info("chat %dx%d: %s", sessions, plan.chat_turns, peer.name)
+                before = await peer.counts()
+                added = await wl.chat(peer, rec, sessions, plan.chat_turns, f"{sessions}")
+                after = await peer.counts()
+                delta = {k: after[k] - before[k] for k in after}
+                rec.finding(peer.name, f"chat {sessions}x{plan.chat_turns}", delta == added,
+                            f"rows added {delta}, expected {added}")
+        for n in plan.sidebar_sizes:
+            order, hits = expected[n]
+            for peer in peers:
+                log.info("sidebar %d: %s", n, peer.name)
+                await wl.sidebar(peer, rec, sidebar_users[n], order, hits, plan.reps,
+                                 plan.budget_s, f"{n // 1000}k" if n >= 1000 else str(n))
+        for n, conv in convs.items():
+            for peer in peers:
+                log.info("resume %d: %s", n, peer.name)
+                await wl.resume(peer, rec, conv.threads[0].id, len(conv.steps),
+                                len(conv.elements), len(conv.feedbacks), plan.reps,
+                                plan.budget_s, f"{n} steps")
+        doomed_rows = {"threads": len(doomed), "steps": 0, "elements": 0, "feedbacks": 0}
+        for conv in world_doomed:
+            doomed_rows["steps"] += len(conv.steps)
+            doomed_rows["elements"] += len(conv.elements)
+            doomed_rows["feedbacks"] += len(conv.feedbacks)
+        for peer in peers:
+            before = await peer.counts()
+            await wl.delete(peer, rec, doomed, "2000 steps")
+            after = await peer.counts()
+            removed = {k: before[k] - after[k] for k in after}
+            rec.finding(peer.name, "delete 2000 steps", removed == doomed_rows,
+                        f"rows removed {removed}, expected {doomed_rows}")
+        for peer in peers:
+            final = await peer.counts()
+            rec.finding(peer.name, "rows after run", True, f"{final}")
+        # scale: more background threads, then the 1k sidebar page and the 200-step resume again
+        loaded = 0
+        for target in plan.scale:
+            extra = ds.background(target - loaded, ds.BASE_TIME + timedelta(days=400 + loaded))
+            loaded = target
+            for peer in peers:
+                for identifier in sorted({t.user for t in extra.threads}):
+                    await peer.user_id(identifier)
+                await peer.bulk(extra)
+            n = plan.sidebar_sizes[0]
+            order, hits = expected[n]
+            for peer in peers:
+                await wl.sidebar(peer, rec, sidebar_users[n], order, hits, plan.reps,
+                                 plan.budget_s, f"{n // 1000}k @ +{target // 1000}k background",
+                                 page_all=False)
+                conv = convs[plan.resume_sizes[1]]
+                await wl.resume(peer, rec, conv.threads[0].id, len(conv.steps),
+                                len(conv.elements), len(conv.feedbacks), plan.reps,
+                                plan.budget_s,
+                                f"{plan.resume_sizes[1]} steps @ +{target // 1000}k background")
+        wl.context_var.reset(token)
+    finally:
+        for peer in peers:
+            try:
+                await peer.close()
+            except Exception as err:  # closing must not hide the run's own error
+                log.warning("closing %s: %s", peer.name, err)
+        if neo4j_server is not None:
+            neo4j_server.stop()
+        if pg is not None:
+            pg.stop()
+
+    meta["load_average_at_end"] = os.getloadavg()[0]
+    table = markdown(rec, meta)
+    result = {"meta": meta, "rows": rows(rec), "findings": rec.findings}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{plan.mode}.md").write_text(table)
+    (out / f"{plan.mode}.json").write_text(json.dumps(result, indent=2, default=str))
+    print(table)
+    print(f"saved {out / (plan.mode + '.md')} and {out / (plan.mode + '.json')}")
+    return result

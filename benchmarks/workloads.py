@@ -1,0 +1,270 @@
+"""The measured workloads: every layer gets the same BaseDataLayer calls in a Chainlit context."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chainlit.context import ChainlitContext, context_var
+from chainlit.element import File
+from chainlit.session import HTTPSession
+from chainlit.types import Feedback, Pagination, ThreadFilter
+from chainlit.utils import utc_now
+
+from benchmarks.data import SEARCH_WORD
+from benchmarks.peers import Peer
+
+
+@dataclass
+class Line:
+    """Latencies of one call in one workload line for one layer."""
+
+    workload: str
+    call: str
+    layer: str
+    ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    calls: int = 0  # calls in the workload (for calls/s)
+    note: str = ""
+
+
+@dataclass
+class Recorder:
+    lines: dict[tuple[str, str, str], Line] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def line(self, workload: str, call: str, layer: str) -> Line:
+        key = (workload, call, layer)
+        if key not in self.lines:
+            self.lines[key] = Line(workload, call, layer)
+        return self.lines[key]
+
+    async def timed(self, workload: str, call: str, layer: str, coro: Awaitable[Any]) -> Any:
+        start = time.perf_counter()
+        result = await coro
+        self.line(workload, call, layer).ms.append((time.perf_counter() - start) * 1000)
+        return result
+
+    def finding(self, layer: str, workload: str, ok: bool, what: str) -> None:
+        self.findings.append({"layer": layer, "workload": workload, "ok": ok, "what": what})
+
+    def close_workload(self, workload: str, layer: str, wall: float) -> None:
+        lines = [ln for ln in self.lines.values() if ln.workload == workload and ln.layer == layer]
+        total = sum(len(ln.ms) for ln in lines)
+        for ln in lines:
+            ln.wall_s, ln.calls = wall, total
+
+
+def chainlit_context(thread_id: str) -> Any:
+    session = HTTPSession(id=str(uuid.uuid4()), thread_id=thread_id, token=None, user=None,
+                          client_type="webapp")
+    return context_var.set(ChainlitContext(session))
+
+
+# -- chat -------------------------------------------------------------------------------------
+
+async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str) -> dict[str, int]:
+    """``sessions`` concurrent conversations of ``turns`` turns of Chainlit's call pattern; returns
+    the rows they should have added."""
+    workload = f"chat {sessions}x{turns}"
+    layer = peer.layer
+    name = peer.name
+
+    async def one(i: int) -> None:
+        thread_id = str(uuid.uuid4())
+        chainlit_context(thread_id)  # this task's own context (tasks copy the context)
+        user = await rec.timed(workload, "create_user", name,
+                               layer.create_user(_user(f"chat-{tag}-{i}")))
+        for turn in range(turns):
+            text = f"session {i} turn {turn}: what about item {turn * 13 % 97}?"
+            msg = _message(thread_id, None, "user_message", "User", text)
+            if turn == 0:  # the first-interaction update_thread races the user message
+                await asyncio.gather(
+                    rec.timed(workload, "create_step", name, layer.create_step(msg)),
+                    rec.timed(workload, "update_thread", name, layer.update_thread(
+                        thread_id, name=text, user_id=user.id)))
+            else:
+                await rec.timed(workload, "create_step", name, layer.create_step(msg))
+            run = _step(thread_id, msg["id"], "run", "on_message", "", "")
+            await rec.timed(workload, "create_step", name, layer.create_step(run))
+            tool = _step(thread_id, run["id"], "tool", "search", '{"q": "item"}', "")
+            await rec.timed(workload, "create_step", name, layer.create_step(tool))
+            tool.update(output="result " * 30, end=utc_now())
+            await rec.timed(workload, "update_step", name, layer.update_step(tool))
+            answer = _message(thread_id, run["id"], "assistant_message", "Assistant", "")
+            await rec.timed(workload, "create_step", name, layer.create_step(answer))
+            answer.update(output="Here is what I found. " * 12)
+            await rec.timed(workload, "update_step", name, layer.update_step(answer))
+            if turn % 3 == 0:
+                element = File(name=f"notes-{turn}.txt", content=b"x" * 512, mime="text/plain",
+                               display="inline", for_id=answer["id"], thread_id=thread_id)
+                await rec.timed(workload, "create_element", name, layer.create_element(element))
+            run.update(output="done", end=utc_now())
+            await rec.timed(workload, "update_step", name, layer.update_step(run))
+            if turn % 2 == 1:
+                await rec.timed(workload, "upsert_feedback", name, layer.upsert_feedback(
+                    Feedback(forId=run["id"], threadId=thread_id, value=1, comment="good")))
+        await rec.timed(workload, "update_thread", name, layer.update_thread(
+            thread_id, metadata={"id": str(uuid.uuid4()), "env": {}, "chat_settings": {},
+                                 "chat_profile": None, "client_type": "webapp", "user": None}))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(sessions)))
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    return {"threads": sessions, "steps": sessions * turns * 4,
+            "elements": sessions * len(range(0, turns, 3)),
+            "feedbacks": sessions * (turns // 2)}
+
+
+def _user(identifier: str) -> Any:
+    from chainlit.user import User
+
+    return User(identifier=identifier)
+
+
+def _message(thread_id: str, parent: str | None, kind: str, name: str, output: str) -> Any:
+    now = utc_now()
+    return {"id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent,
+            "createdAt": now, "start": now, "end": now, "output": output, "name": name,
+            "type": kind, "language": None, "streaming": False, "isError": False,
+            "waitForAnswer": False, "metadata": {}, "tags": None, "command": None,
+            "modes": None}
+
+
+def _step(thread_id: str, parent: str | None, kind: str, name: str, input_: str,
+          output: str) -> Any:
+    now = utc_now()
+    return {"id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent, "name": name,
+            "type": kind, "streaming": False, "metadata": {}, "tags": None, "input": input_,
+            "output": output, "isError": False, "createdAt": now, "start": now, "end": None,
+            "language": None, "defaultOpen": False, "autoCollapse": False, "showInput": "json",
+            "generation": None}
+
+
+# -- sidebar ----------------------------------------------------------------------------------
+
+async def _repeat(reps: int, budget: float, body: Callable[[], Awaitable[Any]]) -> int:
+    start, done = time.perf_counter(), 0
+    while done < reps and (done < 2 or time.perf_counter() - start < budget):
+        await body()
+        done += 1
+    return done
+
+
+async def sidebar(peer: Peer, rec: Recorder, user: str, expected: list[str],
+                  expected_search: list[str], reps: int, budget: float, label: str,
+                  page_all: bool = True) -> None:
+    """First page, first search page, and (optionally) paging through every thread."""
+    name, layer = peer.name, peer.layer
+    uid = await peer.user_id(user)
+    workload = f"sidebar {label}"
+
+    async def first_page() -> None:
+        page = await rec.timed(workload, "list_threads first=35", name, layer.list_threads(
+            Pagination(first=35), ThreadFilter(userId=uid)))
+        got = [t["id"] for t in page.data]
+        first_page.ok = got == expected[:35]  # type: ignore[attr-defined]
+
+    start = time.perf_counter()
+    await _repeat(reps, budget, first_page)
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    rec.finding(name, workload, first_page.ok,  # type: ignore[attr-defined]
+                "first page = the 35 most recently active threads, in order")
+
+    workload = f"sidebar {label} search"
+
+    async def search_page() -> None:
+        page = await rec.timed(workload, "list_threads search", name, layer.list_threads(
+            Pagination(first=35), ThreadFilter(userId=uid, search=SEARCH_WORD)))
+        search_page.got = [t["id"] for t in page.data]  # type: ignore[attr-defined]
+
+    start = time.perf_counter()
+    await _repeat(max(2, reps // 2), budget, search_page)
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    got = search_page.got  # type: ignore[attr-defined]
+    want = expected_search[:35]
+    rec.finding(name, workload, set(got) == set(want),
+                f"search {SEARCH_WORD!r}: {len(set(got) & set(want))}/{len(want)} expected "
+                f"threads on page 1, {len(set(got) - set(want))} unexpected")
+
+    if not page_all:
+        return
+    workload = f"sidebar {label} paging"
+    seen: list[str] = []
+    cursor: str | None = None
+    start = time.perf_counter()
+    pages = 0
+    while pages < len(expected) // 35 + 3:
+        page = await rec.timed(workload, "list_threads next page", name, layer.list_threads(
+            Pagination(first=35, cursor=cursor), ThreadFilter(userId=uid)))
+        seen += [t["id"] for t in page.data]
+        pages += 1
+        if not page.pageInfo.hasNextPage or time.perf_counter() - start > budget * 3:
+            break
+        cursor = page.pageInfo.endCursor
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    complete = not page.pageInfo.hasNextPage
+    dupes = len(seen) - len(set(seen))
+    ok = complete and dupes == 0 and set(seen) == set(expected)
+    rec.finding(name, workload, ok,
+                f"paged {pages} pages: {len(set(seen))}/{len(expected)} threads seen, "
+                f"{dupes} duplicates" + ("" if complete else " (stopped at the time budget)"))
+
+
+# -- resume / delete --------------------------------------------------------------------------
+
+async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elements: int,
+                 n_feedback: int, reps: int, budget: float, label: str) -> None:
+    name, layer = peer.name, peer.layer
+    workload = f"resume {label}"
+
+    async def body() -> None:
+        body.thread = await rec.timed(workload, "get_thread", name,  # type: ignore[attr-defined]
+                                      layer.get_thread(thread_id))
+
+    start = time.perf_counter()
+    await _repeat(reps, budget, body)
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    thread = body.thread  # type: ignore[attr-defined]
+    steps = thread["steps"] if thread else []
+    rated = sum(1 for s in steps if s.get("feedback"))
+    elements = len(thread.get("elements") or []) if thread else 0
+    ok = len(steps) == n_steps and elements == n_elements and rated == n_feedback
+    rec.finding(name, workload, ok, f"{len(steps)}/{n_steps} steps, {elements}/{n_elements} "
+                f"elements, {rated}/{n_feedback} feedback")
+
+
+async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -> None:
+    name, layer = peer.name, peer.layer
+    workload = f"delete {label}"
+    start = time.perf_counter()
+    for tid in thread_ids:
+        await rec.timed(workload, "delete_thread", name, layer.delete_thread(tid))
+    rec.close_workload(workload, name, time.perf_counter() - start)
+    gone = [await layer.get_thread(tid) for tid in thread_ids]
+    rec.finding(name, workload, all(t is None for t in gone),
+                f"{sum(t is None for t in gone)}/{len(thread_ids)} deleted threads gone")
+
+
+async def floor(peer: Peer, rec: Recorder, reps: int) -> None:
+    name = peer.database
+    for call, fn in (("trivial read", lambda i: peer.floor_read()),
+                     ("trivial write tx", peer.floor_write)):
+        workload = "floor"
+        start = time.perf_counter()
+        for i in range(reps):
+            await rec.timed(workload, call, name, fn(i))
+        rec.line(workload, call, name).wall_s = time.perf_counter() - start
+        rec.line(workload, call, name).calls = reps
+
+
+def by_layer(rec: Recorder) -> dict[str, list[Line]]:
+    out: dict[str, list[Line]] = defaultdict(list)
+    for line in rec.lines.values():
+        out[line.layer].append(line)
+    return out

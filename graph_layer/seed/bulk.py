@@ -1,0 +1,119 @@
+"""A batched bulk writer: whole threads per transaction with UNWIND (``cypher/seed/``).
+
+It builds the same graph as the layer's methods: step and element properties come from the
+layer's own validators (``step_params``, ``elements.normalise``), and the Cypher mirrors the
+upserts. Only write-time values differ (user ids, ``createdAt`` of users and threads, feedback
+``createdAt``/``updatedAt``), as they differ between any two runs of the layer itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from graph_layer import elements, records
+from graph_layer.convert import parse_time, to_json, utc_now
+from graph_layer.executor import Executor
+from graph_layer.seed.synth import ThreadSpec, UserSpec
+from graph_layer.steps import step_params
+
+
+async def write_users(executor: Executor, users: list[UserSpec],
+                      now: datetime | None = None) -> dict[str, str]:
+    """Upsert the users in one statement; return identifier -> stored id."""
+    rows = [
+        {"identifier": u.identifier, "id": u.id, "displayName": u.display_name,
+         "metadata": to_json(u.metadata, "user.metadata")}
+        for u in users
+    ]
+    result = await executor.run("seed/bulk_users", rows=rows, now=now or utc_now())
+    return {r["identifier"]: r["id"] for r in result}
+
+
+def batch_params(specs: list[ThreadSpec], user_ids: dict[str, str],
+                 now: datetime) -> dict[str, Any]:
+    """The parameters of ``seed/bulk_threads`` for a batch of threads."""
+    threads: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    elems: list[dict[str, Any]] = []
+    feedback: list[dict[str, Any]] = []
+    for spec in specs:
+        props: dict[str, Any] = {"name": spec.name, "tags": spec.tags}
+        for key, value in spec.metadata.items():
+            props[records.THREAD_METADATA_PREFIX + key] = to_json(value, f"metadata.{key}")
+        message_times = [
+            parse_time(s["createdAt"], "step.createdAt") for s in spec.steps
+            if str(s.get("type", "")).endswith("_message")
+        ]
+        last = max((t for t in message_times if t is not None), default=None)
+        threads.append({"id": spec.id, "userId": user_ids[spec.user.identifier], "props": props,
+                        "lastActivity": last or now, "lastMessageAt": last})
+        for step in spec.steps:
+            params = step_params(step, now)
+            del params["now"]
+            steps.append(params)
+        for element in spec.elements:
+            write = elements.normalise(element, None)
+            elems.append({"threadId": write.thread_id, "elementId": write.element_id,
+                          "forId": write.for_id, "props": write.props})
+        feedback.extend(spec.feedback)
+    threads.sort(key=lambda row: str(row["userId"]))  # one lock order on users across batches
+    return {"threads": threads, "steps": steps, "elements": elems, "feedback": feedback,
+            "now": now}
+
+
+def _chunks(items: Iterable[ThreadSpec], size: int) -> Iterator[list[ThreadSpec]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+async def write_threads(
+    executor: Executor,
+    threads: Iterable[ThreadSpec],
+    user_ids: dict[str, str],
+    *,
+    batch_size: int = 100,
+    concurrency: int = 2,
+    on_batch: Callable[[list[ThreadSpec]], None] | None = None,
+) -> dict[str, int]:
+    """Write threads in batches of ``batch_size`` (one transaction each, up to ``concurrency``
+    in flight while the next batch is prepared); return the counts written."""
+    totals = {"threads": 0, "steps": 0, "links": 0, "elements": 0, "feedback": 0}
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(chunk: list[ThreadSpec], params: dict[str, Any]) -> None:
+        rows = await executor.run("seed/bulk_threads", **params)
+        for key in totals:
+            totals[key] += int(rows[0][key]) if rows else 0
+        if on_batch is not None:
+            on_batch(chunk)
+
+    async def drain(until: int) -> None:
+        nonlocal pending
+        while len(pending) > until:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+
+    def prepare(chunks: Iterator[list[ThreadSpec]]) -> tuple[list[ThreadSpec], dict[str, Any]]:
+        chunk = next(chunks, [])
+        return chunk, batch_params(chunk, user_ids, utc_now())
+
+    chunks = _chunks(threads, batch_size)
+    try:
+        while True:
+            # generate the next batch off the event loop while earlier batches are written
+            chunk, params = await asyncio.to_thread(prepare, chunks)
+            if not chunk:
+                break
+            await drain(max(concurrency, 1) - 1)
+            pending.add(asyncio.create_task(one(chunk, params)))
+        await drain(0)
+    finally:
+        for task in pending:
+            task.cancel()
+    return totals

@@ -1,0 +1,376 @@
+"""The demo app driven through Chainlit's own web UI in headless Chromium, then the graph checked.
+
+One test walks a person's session in order (each step needs the state the previous one made):
+log in, chat in three threads with steps, elements, an upload and a failing tool, rate replies,
+reload, search, reopen and continue an old thread, rename and delete threads, favorite a message,
+then a second user who must see none of it. Screenshots of each checkpoint go to
+``<tmp_path>/screens``; with ``GRAPH_LAYER_WRITE_DOCS_SCREENSHOT=1`` the resumed thread is also
+written to ``docs/demo-history.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import GraphDatabase
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.conftest import Server
+from tests.e2e.conftest import DemoApp
+
+WAIT_MS = 60_000  # one UI wait; Chainlit replies take seconds on a busy 2-core machine
+PASSWORD = "graph-layer"
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "demo-history.png"
+
+FIRST = "hello neo4j graph"
+REPORT = "please make a report about walruses"
+FAILING = "this tool call will fail"
+UPLOAD = "summarise my upload"
+SECOND = "second thread about chainlit"
+THIRD = "third thread to delete"
+RESUMED = "continuing after resume"
+RENAMED = "Renamed by the e2e test"
+
+
+class Checkpoints:
+    """Numbered screenshots under the test's tmp path."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def shot(self, page: Page, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+
+
+def login(page: Page, url: str, user: str) -> None:
+    page.goto(url + "/login")
+    page.locator("#email").fill(user)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    expect(page.locator("#chat-input")).to_be_visible()
+
+
+def send(page: Page, text: str, answer: str) -> None:
+    """Send a message and wait for the reply that contains ``answer``."""
+    page.locator("#chat-input").fill(text)
+    expect(page.locator("#chat-submit")).to_be_enabled()
+    page.locator("#chat-submit").click()
+    expect(page.get_by_text(answer).last).to_be_visible()
+    expect(page.locator("#stop-button")).to_have_count(0)  # the run has ended
+
+
+def sidebar_ids(page: Page) -> list[str]:
+    """Thread ids in the sidebar, top to bottom."""
+    expect(page.locator("#thread-history li[id^='thread-']").first).to_be_visible()
+    ids = page.locator("#thread-history li[id^='thread-']").evaluate_all(
+        "els => els.map(e => e.id.slice('thread-'.length))")
+    return [str(i) for i in ids]
+
+
+def open_step(page: Page, name: str, nested: str, attempts: int = 5) -> None:
+    """Expand the last step ``name`` until its child step ``nested`` shows (the accordion
+    re-renders while the run's last updates arrive, which can swallow a click)."""
+    for _ in range(attempts):
+        page.locator(f"#step-{name}").last.click()
+        try:
+            expect(page.locator(f"#step-{nested}").last).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.locator(f"#step-{nested}").last).to_be_visible()
+
+
+def new_chat(page: Page) -> None:
+    page.locator("#new-chat-button").click()
+    expect(page.locator("#welcome-screen")).to_be_visible()
+    expect(page.locator(".step")).to_have_count(0)
+
+
+def failed_steps(page: Page) -> Locator:
+    """Retrieval steps shown as failed (the UI marks them with an error icon)."""
+    return page.locator(".ai-message", has=page.locator("#step-retrieve_notes")).locator(
+        "svg.fill-destructive")
+
+
+def reload(page: Page) -> None:
+    page.reload()
+    expect(page.locator("#chat-input")).to_be_visible()
+
+
+def rate(page: Page, button: Any, method: str) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/feedback")
+                              and r.request.method == method) as response:
+        button.click()
+    assert response.value.ok, response.value.text()
+
+
+def cypher(server: Server, query: str, **params: Any) -> list[dict[str, Any]]:
+    with GraphDatabase.driver(server.uri, auth=server.auth) as driver:
+        records, _, _ = driver.execute_query(query, params, database_=server.database)
+    return [r.data() for r in records]
+
+
+def thread_id(server: Server, name: str) -> str:
+    rows = cypher(server, "MATCH (:User)-[:AUTHORED]->(t:Thread {name: $name}) RETURN t.id AS id",
+                  name=name)
+    assert len(rows) == 1, rows
+    return str(rows[0]["id"])
+
+
+@pytest.mark.timeout(290)
+def test_demo_through_the_browser(demo_app: DemoApp, chromium: Browser, clean_db: Server,
+                                  tmp_path: Path) -> None:
+    started = time.monotonic()
+    shots = Checkpoints(tmp_path / "screens")
+    expect.set_options(timeout=WAIT_MS)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    try:
+        a, b, c = session(page, chromium, demo_app, clean_db, shots, tmp_path)
+    except Exception:
+        if not page.is_closed():
+            shots.shot(page, "failure")
+        raise
+    finally:
+        context.close()
+    check_graph(clean_db, demo_app, a, b, c)
+    print(f"e2e browser session + graph checks: {time.monotonic() - started:.1f} s")
+
+
+def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
+            shots: Checkpoints, tmp_path: Path) -> tuple[str, str, str]:
+    """The browser part, in the order a person would go; returns the three threads' ids."""
+
+    # log in; several messages in a new thread, replies with nested steps
+    login(page, demo_app.url, "alice")
+    shots.shot(page, "logged-in")
+    send(page, FIRST, f"You said: {FIRST}")
+    expect(page.locator("#step-retrieve_notes").last).to_be_visible()
+    expect(page.locator("#step-compose_answer").last).to_be_visible()
+    open_step(page, "retrieve_notes", nested="search_index")
+    shots.shot(page, "nested-steps")
+    send(page, REPORT, f"You said: {REPORT}")
+    expect(page.get_by_text("Weekly summary: 75 messages").last).to_be_visible()
+    expect(page.get_by_text("weekly.csv").last).to_be_visible()
+    expect(page.locator(".js-plotly-plot").last).to_be_visible()
+    send(page, FAILING, "Sorry, the search tool failed")
+    expect(failed_steps(page)).to_have_count(1)
+    shots.shot(page, "elements-and-error")
+
+    # upload a file with a message; the reply shows its content
+    upload = tmp_path / "notes.txt"
+    upload.write_text("alpha line of the upload\nbeta line with a zebra\n")
+    page.locator("#upload-button-input").set_input_files(str(upload))
+    expect(page.get_by_text("notes.txt").first).to_be_visible()
+    send(page, UPLOAD, "Received file notes.txt.")
+    expect(page.get_by_text("alpha line of the upload").last).to_be_visible()
+    shots.shot(page, "upload")
+
+    # thumbs-down with a comment, thumbs-up on another, then remove one rating
+    page.locator(".negative-feedback-off").nth(0).click()
+    page.locator("[role=dialog] textarea").fill("too vague for me")
+    rate(page, page.locator("#submit-feedback"), "PUT")
+    page.locator(".positive-feedback-off").nth(1).click()
+    rate(page, page.locator("#submit-feedback"), "PUT")
+    page.locator(".positive-feedback-off").nth(2).click()
+    rate(page, page.locator("#submit-feedback"), "PUT")
+    expect(page.locator(".positive-feedback-on")).to_have_count(2)
+    rate(page, page.locator(".positive-feedback-on").nth(1), "DELETE")
+    expect(page.locator(".positive-feedback-on")).to_have_count(1)
+    expect(page.locator(".negative-feedback-on")).to_have_count(1)
+    shots.shot(page, "rated")
+
+    # two more threads
+    new_chat(page)
+    send(page, SECOND, f"You said: {SECOND}")
+    new_chat(page)
+    send(page, THIRD, f"You said: {THIRD}")
+    a, b, c = (thread_id(clean_db, n) for n in (FIRST, SECOND, THIRD))
+
+    # reload: the threads are in the sidebar, newest activity first
+    reload(page)
+    assert sidebar_ids(page) == [c, b, a]
+    shots.shot(page, "sidebar")
+
+    # search finds the first thread by a word of a later message (not in its title)
+    page.locator("#search-chats-button").click()
+    page.locator("[role=dialog] input").fill("walruses")
+    expect(page.locator("[role=dialog] [cmdk-item]")).to_have_count(1)
+    expect(page.locator("[role=dialog] [cmdk-item]")).to_contain_text(FIRST)
+    shots.shot(page, "search")
+    page.keyboard.press("Escape")
+
+    # opening the oldest thread and leaving it does not move it to the top
+    page.locator(f"#thread-{a} a").click()
+    expect(page.get_by_text(f"You said: {FIRST}")).to_be_visible()
+    new_chat(page)
+    reload(page)
+    assert sidebar_ids(page) == [c, b, a]
+
+    # the old thread shows every message, step, element and rating as before
+    page.locator(f"#thread-{a} a").click()
+    for text in (FIRST, REPORT, FAILING, UPLOAD, "Sorry, the search tool failed",
+                 "Weekly summary: 75 messages", "alpha line of the upload", "weekly.csv"):
+        expect(page.get_by_text(text).first).to_be_visible()
+    expect(page.locator("#step-retrieve_notes")).to_have_count(4)
+    expect(page.locator("#step-compose_answer")).to_have_count(3)
+    expect(failed_steps(page)).to_have_count(1)
+    expect(page.locator("img[src*='/graph-layer/files/']").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(1)
+    expect(page.locator(".negative-feedback-on")).to_have_count(1)
+    expect(page.locator(".positive-feedback-on")).to_have_count(1)
+    shots.shot(page, "resumed")
+    check_file_route(page, demo_app.url)
+
+    # continue it: it becomes the most recent thread
+    send(page, RESUMED, f"You said: {RESUMED}")
+    expect(page.locator("#step-retrieve_notes")).to_have_count(5)
+    if os.environ.get("GRAPH_LAYER_WRITE_DOCS_SCREENSHOT") == "1":
+        page.set_viewport_size({"width": 1280, "height": 1300})  # resumed part and new reply
+        page.get_by_text(UPLOAD, exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
+        expect(page.get_by_text(f"You said: {RESUMED}")).to_be_in_viewport()
+        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOT))
+        page.set_viewport_size({"width": 1280, "height": 900})
+    shots.shot(page, "continued")
+
+    # favorite a message; the composer offers it
+    mine = page.locator(".group", has_text=RESUMED).last
+    mine.hover()
+    mine.locator(".favorite-message").click()
+    expect(mine.locator(".favorite-message.text-yellow-500")).to_be_visible()
+    page.locator(".favorite-popover-wrapper button").first.click()
+    expect(page.locator("[cmdk-item]", has_text=RESUMED)).to_be_visible()
+    shots.shot(page, "favorite")
+    page.keyboard.press("Escape")
+
+    # rename one thread, delete another; after reload the sidebar shows exactly that
+    reload(page)
+    assert sidebar_ids(page) == [a, c, b]
+    page.locator(f"#thread-{b}").hover()
+    page.locator(f"#thread-{b} #thread-options").click()
+    page.locator("#rename-thread").click()
+    page.locator("input#name").fill(RENAMED)
+    with page.expect_response(lambda r: r.url.endswith("/project/thread")
+                              and r.request.method == "PUT") as renamed:
+        page.get_by_role("button", name="Confirm").click()
+    assert renamed.value.ok
+    page.locator(f"#thread-{c}").hover()
+    page.locator(f"#thread-{c} #thread-options").click()
+    page.locator("#delete-thread").click()
+    with page.expect_response(lambda r: r.url.endswith("/project/thread")
+                              and r.request.method == "DELETE") as deleted:
+        page.get_by_role("button", name="Confirm").click()
+    assert deleted.value.ok
+    reload(page)
+    assert sidebar_ids(page) == [a, b]
+    expect(page.locator(f"#thread-{b}")).to_contain_text(RENAMED)
+    expect(page.locator(f"#thread-{a}")).to_contain_text(FIRST)
+    shots.shot(page, "renamed-deleted")
+
+    # a second user sees none of it, and the server refuses alice's thread
+    other = chromium.new_context(viewport={"width": 1280, "height": 900})
+    other.set_default_timeout(WAIT_MS)
+    bob = other.new_page()
+    login(bob, demo_app.url, "bob")
+    expect(bob.get_by_text("No threads found")).to_be_visible()
+    assert bob.locator("li[id^='thread-']").count() == 0
+    refused = bob.request.get(f"{demo_app.url}/project/thread/{a}")
+    assert refused.status == 401, refused.text()
+    element = cypher(clean_db, "MATCH (:Thread {id: $a})-[:CONTAINS]->(e:Element) "
+                               "RETURN e.id AS id LIMIT 1", a=a)[0]["id"]
+    refused = bob.request.get(f"{demo_app.url}/project/thread/{a}/element/{element}")
+    assert refused.status == 401, refused.text()
+    bob.goto(f"{demo_app.url}/thread/{a}")
+    expect(bob.get_by_text("Couldn't resume chat")).to_be_visible()
+    for text in (FIRST, REPORT, "Weekly summary"):
+        expect(bob.get_by_text(text)).to_have_count(0)
+    shots.shot(bob, "second-user")
+    other.close()
+    return a, b, c
+
+
+def check_file_route(page: Page, url: str) -> None:
+    """Element files come from the demo's signed route, with their stored MIME type."""
+    src = page.locator("img[src*='/graph-layer/files/']").first.get_attribute("src") or ""
+    served = page.request.get(url + src if src.startswith("/") else src)
+    assert served.status == 200 and served.headers["content-type"] == "image/png"
+    assert served.body().startswith(b"\x89PNG")
+    forged = page.request.get(url + re.sub(r"signature=\w", "signature=x", src))
+    assert forged.status == 403
+
+
+def check_graph(server: Server, app: DemoApp, a: str, b: str, c: str) -> None:
+    """What the session must have left in Neo4j."""
+    users = cypher(server, "MATCH (u:User) OPTIONAL MATCH (u)-[:AUTHORED]->(t:Thread) "
+                           "RETURN u.identifier AS user, collect(t.id) AS threads")
+    owned = {row["user"]: sorted(row["threads"]) for row in users}
+    assert owned == {"alice": sorted([a, b]), "bob": []}, owned
+    assert cypher(server, "MATCH (t:Thread {id: $b}) RETURN t.name AS name", b=b) == [
+        {"name": RENAMED}]
+
+    # the first thread: 5 user messages, each the parent of an on_message run whose children
+    # are a retrieval (parent of the tool step), an llm step (but for the failure) and an answer
+    runs = cypher(server, """
+        MATCH (t:Thread {id: $a})-[:CONTAINS]->(m:Step {type: 'user_message'})
+              -[:PARENT_OF]->(run:Step {type: 'run', name: 'on_message'})
+        MATCH (run)-[:PARENT_OF]->(:Step {type: 'retrieval'})
+              -[:PARENT_OF]->(tool:Step {type: 'tool'})
+        MATCH (run)-[:PARENT_OF]->(answer:Step {type: 'assistant_message'})
+        OPTIONAL MATCH (run)-[:PARENT_OF]->(llm:Step {type: 'llm'})
+        RETURN m.output AS said, tool.isError AS failed, llm.generation AS generation,
+               answer.output AS answer
+        ORDER BY m.createdAt""", a=a)
+    assert [r["said"] for r in runs] == [FIRST, REPORT, FAILING, UPLOAD, RESUMED]
+    assert [r["failed"] for r in runs] == [False, False, True, False, False]
+    for row in runs:
+        if row["failed"]:
+            assert row["generation"] is None and row["answer"].startswith("Sorry")
+        else:
+            generation = json.loads(row["generation"])
+            assert generation["model"] == "graph-demo-1"
+            assert generation["inputTokenCount"] > 0 and generation["outputTokenCount"] > 0
+            assert generation["tokenCount"] == (generation["inputTokenCount"]
+                                                + generation["outputTokenCount"])
+
+    elements = cypher(server, """
+        MATCH (t:Thread {id: $a})-[:CONTAINS]->(e:Element)
+        MATCH (s:Step {id: e.forId})-[:CONTAINS]->(e)
+        RETURN e.type AS type, e.name AS name, e.objectKey AS key, s.type AS on
+        ORDER BY name""", a=a)
+    kinds = {(e["type"], e["name"], e["on"]) for e in elements}
+    assert kinds == {
+        ("text", "summary", "assistant_message"), ("image", "gradient.png", "assistant_message"),
+        ("file", "weekly.csv", "assistant_message"), ("plotly", "weekly-plot", "assistant_message"),
+        ("text", "preview of notes.txt", "assistant_message"),
+        ("file", "notes.txt", "user_message"),
+    }, kinds
+    for element in elements:
+        assert (app.home / "files" / element["key"]).is_file(), element
+
+    feedback = cypher(server, """
+        MATCH (f:Feedback)-[:RATED]->(s:Step {type: 'run'})<-[:CONTAINS]-(:Thread {id: $a})
+        RETURN f.value AS value, f.comment AS comment ORDER BY value""", a=a)
+    assert [(f["value"], f["comment"] or None) for f in feedback] == [
+        (0, "too vague for me"), (1, None)], feedback
+    assert cypher(server, "MATCH (f:Feedback) RETURN count(f) AS n") == [{"n": 2}]
+
+    favorites = cypher(server, "MATCH (s:Step {favorite: true}) RETURN s.output AS output")
+    assert favorites == [{"output": RESUMED}], favorites
+
+    # the deleted thread is a bare tombstone; none of its steps or elements remain
+    tombstone = cypher(server, "MATCH (t:Thread {id: $c}) "
+                               "RETURN labels(t) AS labels, COUNT { (t)--() } AS rels", c=c)
+    assert [(sorted(t["labels"]), t["rels"]) for t in tombstone] == [(["Deleted", "Thread"], 0)]
+    assert cypher(server, "MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) "
+                          "AND n.threadId = $c RETURN count(n) AS n", c=c) == [{"n": 0}]

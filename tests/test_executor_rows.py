@@ -1,0 +1,35 @@
+"""The executor's fast row conversion gives exactly what ``Record.data()`` gives, and read queries
+that return timestamps as strings format them as before (real Neo4j)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from neo4j import AsyncDriver
+
+from graph_layer.convert import format_time
+from graph_layer.executor import row_of
+from tests.conftest import Server
+
+QUERY = """
+CREATE (a:RowProbe {name: 'a', at: $at})-[r:LINKS {w: 1}]->(b:RowProbe {name: 'b'})
+WITH a, r, b
+MATCH p = (a)-[:LINKS]->(b)
+RETURN 1 AS i, 'x' AS s, null AS n, [1, 'two', [3]] AS nested, {k: [a.at, {deep: true}]} AS m,
+       a.at AS dt, date('2026-01-02') AS d, duration('P1D') AS dur, point({x: 1, y: 2}) AS pt,
+       a AS node, r AS rel, p AS path, [a, b] AS nodes, {n: a} AS wrapped,
+       toString(a.at) AS text_at
+"""
+
+
+async def test_row_of_matches_record_data(clean_db: Server, driver: AsyncDriver) -> None:
+    at = datetime(2026, 4, 24, 12, 50, 51, 123456, tzinfo=UTC)
+    records, _, _ = await driver.execute_query(QUERY, {"at": at}, database_=clean_db.database)
+    record = records[0]
+    assert row_of(record) == record.data()
+    assert row_of(record)["node"] == {"name": "a", "at": record["dt"]}
+    # a timestamp read back as toString() formats exactly like the DateTime it came from
+    assert format_time(record["text_at"]) == format_time(record["dt"]) == (
+        "2026-04-24T12:50:51.123456Z")
+    assert format_time("2026-04-24T12:50:51Z") == "2026-04-24T12:50:51.000000Z"
+    assert format_time("2026-04-24T12:50:51.5+02:00") == "2026-04-24T10:50:51.500000Z"
