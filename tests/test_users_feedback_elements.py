@@ -146,6 +146,7 @@ async def test_local_storage_refuses_escaping_keys_and_bad_signatures(
 
 
 async def test_debug_url_and_user_session(layer: Neo4jDataLayer) -> None:
+    layer.settings = layer.settings.model_copy(update={"browser_url": None})
     assert await layer.build_debug_url() == ""
     layer.settings = layer.settings.model_copy(
         update={"browser_url": "http://127.0.0.1:7474/browser/"})

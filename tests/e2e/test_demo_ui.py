@@ -68,12 +68,13 @@ def send(page: Page, text: str, answer: str) -> None:
     expect(page.locator("#stop-button")).to_have_count(0)  # the run has ended
 
 
-def sidebar_ids(page: Page) -> list[str]:
-    """Thread ids in the sidebar, top to bottom."""
-    expect(page.locator("#thread-history li[id^='thread-']").first).to_be_visible()
-    ids = page.locator("#thread-history li[id^='thread-']").evaluate_all(
-        "els => els.map(e => e.id.slice('thread-'.length))")
-    return [str(i) for i in ids]
+def expect_sidebar(page: Page, expected: list[str]) -> None:
+    """The sidebar lists exactly these thread ids, top to bottom (retried until it does: the
+    history renders after the page, and re-renders as its fetch returns)."""
+    items = page.locator("#thread-history li[id^='thread-']")
+    expect(items).to_have_count(len(expected))
+    for index, thread in enumerate(expected):
+        expect(items.nth(index)).to_have_id(f"thread-{thread}")
 
 
 def open_step(page: Page, name: str, nested: str, attempts: int = 5) -> None:
@@ -199,7 +200,7 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
 
     # reload: the threads are in the sidebar, newest activity first
     reload(page)
-    assert sidebar_ids(page) == [c, b, a]
+    expect_sidebar(page, [c, b, a])
     shots.shot(page, "sidebar")
 
     # search finds the first thread by a word of a later message (not in its title)
@@ -215,7 +216,7 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
     expect(page.get_by_text(f"You said: {FIRST}")).to_be_visible()
     new_chat(page)
     reload(page)
-    assert sidebar_ids(page) == [c, b, a]
+    expect_sidebar(page, [c, b, a])
 
     # the old thread shows every message, step, element and rating as before
     page.locator(f"#thread-{a} a").click()
@@ -256,7 +257,7 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
 
     # rename one thread, delete another; after reload the sidebar shows exactly that
     reload(page)
-    assert sidebar_ids(page) == [a, c, b]
+    expect_sidebar(page, [a, c, b])
     page.locator(f"#thread-{b}").hover()
     page.locator(f"#thread-{b} #thread-options").click()
     page.locator("#rename-thread").click()
@@ -273,7 +274,7 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
         page.get_by_role("button", name="Confirm").click()
     assert deleted.value.ok
     reload(page)
-    assert sidebar_ids(page) == [a, b]
+    expect_sidebar(page, [a, b])
     expect(page.locator(f"#thread-{b}")).to_contain_text(RENAMED)
     expect(page.locator(f"#thread-{a}")).to_contain_text(FIRST)
     shots.shot(page, "renamed-deleted")
