@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from neo4j import GraphDatabase
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import Server
 from tests.e2e.conftest import DemoApp
@@ -61,9 +62,17 @@ def login(page: Page, url: str, user: str) -> None:
 
 def send(page: Page, text: str, answer: str) -> None:
     """Send a message and wait for the reply that contains ``answer``."""
-    page.locator("#chat-input").fill(text)
-    expect(page.locator("#chat-submit")).to_be_enabled()
-    page.locator("#chat-submit").click()
+    for _ in range(3):
+        # The composer can re-render (and drop the text) while the previous reply settles:
+        # then the button stays disabled and nothing was sent, so fill it again.
+        page.locator("#chat-input").fill(text)
+        try:
+            page.locator("#chat-submit").click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    else:
+        raise AssertionError(f"could not send {text!r}: the send button stayed disabled")
     expect(page.get_by_text(answer).last).to_be_visible()
     expect(page.locator("#stop-button")).to_have_count(0)  # the run has ended
 
