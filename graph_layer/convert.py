@@ -92,11 +92,27 @@ def parse_time(value: Any, where: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def _utc_string(text: str) -> str | None:
+    """``toString()`` of a UTC datetime (``2026-04-24T12:50Z``, ``…:51.1Z``, ``…:51.123456789Z``)
+    in the fixed form, by slicing; None for any other shape (an offset, a zone name)."""
+    if len(text) < 17 or text[-1] != "Z" or text[10] != "T":
+        return None
+    clock, _, fraction = text[:-1].partition(".")
+    if len(clock) == 16:  # Java omits zero seconds
+        clock += ":00"
+    if len(clock) != 19 or (fraction and not fraction.isdigit()):
+        return None
+    return f"{clock}.{(fraction + '000000')[:6]}Z"
+
+
 def format_time(value: Any) -> str | None:
     """ISO-8601 UTC with microseconds and ``Z``, e.g. ``2026-04-24T12:50:51.123456Z``."""
     if value is None:
         return None
     if isinstance(value, str):  # toString(datetime) from a read query: cheaper than DateTime
+        fast = _utc_string(value)
+        if fast is not None:
+            return fast
         value = datetime.fromisoformat(value.split("[", 1)[0])
     elif isinstance(value, DateTime):
         value = value.to_native()

@@ -6,7 +6,9 @@ writes ``conf/neo4j.conf`` into an instance folder (``home``), starts
 and stops only the JVM it started (checked through ``/proc/<pid>/cmdline``).
 
 Environment: ``GRAPH_LAYER_NEO4J_HOME``, ``GRAPH_LAYER_CACHE``, ``GRAPH_LAYER_BOLT_PORT``,
-``GRAPH_LAYER_HTTP_PORT``, ``GRAPH_LAYER_JAVA``, ``NEO4J_PASSWORD``.
+``GRAPH_LAYER_HTTP_PORT``, ``GRAPH_LAYER_JAVA``, ``GRAPH_LAYER_HEAP`` (default ``1g``),
+``GRAPH_LAYER_PAGECACHE`` (default ``256m``; analytics on a large graph want the store in it),
+``NEO4J_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from graph_layer.browser_style import post_connect_command
 from graph_layer.errors import ConfigurationError, GraphLayerError
 
 __all__ = [
@@ -165,6 +168,15 @@ def _env_port(name: str, default: int) -> int:
     return port
 
 
+def _env_memory(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    if not re.fullmatch(r"[1-9][0-9]*[kmgKMG]?", raw.strip()):
+        raise ConfigurationError(f"{name}={raw!r} is not a memory size such as 512m or 2g")
+    return raw.strip().lower()
+
+
 def _default_home() -> Path:
     env = os.environ.get("GRAPH_LAYER_NEO4J_HOME")
     if env:
@@ -269,8 +281,8 @@ class LocalNeo4j:
         default_factory=lambda: os.environ.get("NEO4J_PASSWORD") or DEFAULT_PASSWORD, repr=False)
     java: Path = field(default_factory=default_java)
     cache: Path = field(default_factory=_default_cache)
-    heap: str = "1g"
-    pagecache: str = "256m"
+    heap: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_HEAP", "1g"))
+    pagecache: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_PAGECACHE", "256m"))
     progress: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -415,6 +427,9 @@ class LocalNeo4j:
             "db.tx_log.rotation.retention_policy": "1 files",
             "db.tx_log.preallocate": "false",
             "dbms.usage_report.enabled": "false",
+            "client.allow_telemetry": "false",  # Browser's product analytics
+            # Browser applies our GraSS style each time it connects (README: Neo4j Browser).
+            "browser.post_connect_cmd": post_connect_command(),
             "server.directories.data": str(home / "data"),
             "server.directories.logs": str(home / "logs"),
             "server.directories.run": str(home / "run"),

@@ -12,13 +12,6 @@ from graph_layer.convert import format_time, from_json
 
 THREAD_METADATA_PREFIX = "metadata."
 
-STEP_TEXT_FIELDS = ("name", "type", "threadId", "parentId", "input", "output", "language",
-                    "command", "icon")
-STEP_FLAG_FIELDS = ("isError", "streaming", "waitForAnswer", "defaultOpen", "autoCollapse",
-                    "showInput")
-STEP_TIME_FIELDS = ("createdAt", "start", "end")
-STEP_JSON_FIELDS = ("generation", "modes")
-
 ELEMENT_FIELDS = ("type", "name", "display", "size", "language", "page", "mime", "url",
                   "objectKey", "chainlitKey", "forId", "autoPlay", "threadId")
 ELEMENT_JSON_FIELDS = ("props", "playerConfig")
@@ -38,24 +31,25 @@ def feedback_dict(props: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A StepDict from a Step node's properties (and its feedback, when it has one)."""
-    step: dict[str, Any] = {"id": props["id"]}
-    for key in STEP_TEXT_FIELDS:
-        step[key] = props.get(key)
-    step["output"] = props.get("output") or ""
-    step["input"] = props.get("input") or ""
-    for key in STEP_FLAG_FIELDS:
-        step[key] = props.get(key)
-    step["streaming"] = bool(props.get("streaming", False))
-    for key in STEP_TIME_FIELDS:
-        step[key] = format_time(props.get(key))
-    for key in STEP_JSON_FIELDS:
-        step[key] = from_json(props.get(key))
-    step["metadata"] = from_json(props.get("metadata")) or {}
-    step["tags"] = props.get("tags")
-    fb = feedback_dict(feedback)
-    if fb is not None:
-        step["feedback"] = fb
+    """A StepDict from a Step node's properties (and its feedback, when it has one).
+
+    Written out key by key: a resume maps thousands of steps, and this is its hot loop."""
+    get = props.get
+    step: dict[str, Any] = {
+        "id": props["id"], "name": get("name"), "type": get("type"),
+        "threadId": get("threadId"), "parentId": get("parentId"),
+        "input": get("input") or "", "output": get("output") or "",
+        "language": get("language"), "command": get("command"), "icon": get("icon"),
+        "isError": get("isError"), "streaming": bool(get("streaming", False)),
+        "waitForAnswer": get("waitForAnswer"), "defaultOpen": get("defaultOpen"),
+        "autoCollapse": get("autoCollapse"), "showInput": get("showInput"),
+        "createdAt": format_time(get("createdAt")), "start": format_time(get("start")),
+        "end": format_time(get("end")),
+        "generation": from_json(get("generation")), "modes": from_json(get("modes")),
+        "metadata": from_json(get("metadata")) or {}, "tags": get("tags"),
+    }
+    if feedback:
+        step["feedback"] = feedback_dict(feedback)
     return step
 
 

@@ -7,10 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from chainlit.types import Pagination, ThreadFilter
 from chainlit.user import User
 from neo4j import AsyncDriver
 
 from graph_layer import DatabaseError, Neo4jDataLayer
+from graph_layer.schema import apply_schema
 from tests.conftest import Server, free_port, query
 
 
@@ -32,13 +34,40 @@ async def test_schema_has_every_constraint_and_search_index(
     keys = {row["key"] for row in constraints}
     assert {"User.id", "User.identifier", "Thread.id", "Step.id", "Element.id",
             "Feedback.id"} <= keys
-    indexes = await query(driver, "SHOW INDEXES YIELD name, type, state RETURN name, type, state")
+    indexes = await query(driver, "SHOW INDEXES YIELD name, type, state, options "
+                                  "RETURN name, type, state, options")
     by_name = {row["name"]: row for row in indexes}
-    assert by_name["thread_search"]["type"] == "FULLTEXT"
-    assert by_name["step_search"]["type"] == "FULLTEXT"
+    for name in ("thread_name_search", "step_text_search"):  # updated after commit, not in it
+        assert by_name[name]["type"] == "FULLTEXT"
+        assert by_name[name]["options"]["indexConfig"]["fulltext.eventually_consistent"] is True
+    assert not {"thread_search", "step_search", "step_created", "step_name"} & set(by_name)
     assert by_name["thread_user_activity"]["state"] == "ONLINE"
     version = await query(driver, "MATCH (m:GraphLayerSchema) RETURN m.version AS v")
-    assert version == [{"v": 4}]
+    assert version == [{"v": 5}]
+
+
+async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """A database set up by schema version 4 (full-text indexes updated inside each commit, and
+    range indexes no plan used) gets the version 5 indexes, and search works after it."""
+    old = ["DROP INDEX thread_name_search IF EXISTS", "DROP INDEX step_text_search IF EXISTS",
+           "CREATE FULLTEXT INDEX thread_search FOR (t:Thread) ON EACH [t.name]",
+           "CREATE FULLTEXT INDEX step_search FOR (s:Step) ON EACH [s.input, s.output]",
+           "CREATE INDEX step_name FOR (s:Step) ON (s.name)",
+           "MATCH (m:GraphLayerSchema) SET m.version = 4"]
+    for statement in old:
+        await query(driver, statement)
+    assert await apply_schema(layer.executor) == 5
+    names = {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
+    assert {"thread_name_search", "step_text_search"} <= names
+    assert not {"thread_search", "step_search", "step_name"} & names
+    user = await layer.create_user(User(identifier="upgrader"))
+    assert user is not None
+    await layer.update_thread("upgraded-thread", name="after the upgrade", user_id=user.id)
+    page = await layer.list_threads(Pagination(first=5),
+                                    ThreadFilter(userId=user.id, search="upgrade"))
+    assert [t["id"] for t in page.data] == ["upgraded-thread"]
 
 
 async def test_database_down_raises_database_error_not_none(chainlit_context: object) -> None:

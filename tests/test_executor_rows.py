@@ -33,3 +33,23 @@ async def test_row_of_matches_record_data(clean_db: Server, driver: AsyncDriver)
         "2026-04-24T12:50:51.123456Z")
     assert format_time("2026-04-24T12:50:51Z") == "2026-04-24T12:50:51.000000Z"
     assert format_time("2026-04-24T12:50:51.5+02:00") == "2026-04-24T10:50:51.500000Z"
+
+
+async def test_every_precision_of_to_string_formats_like_the_datetime(
+        clean_db: Server, driver: AsyncDriver) -> None:
+    """toString() drops zero seconds and trailing fraction digits; the string fast path must
+    still agree with the DateTime path for each shape the server prints."""
+    values = [datetime(2026, 4, 24, 12, 50, 0, 0, tzinfo=UTC),
+              datetime(2026, 4, 24, 12, 50, 7, 0, tzinfo=UTC),
+              datetime(2026, 4, 24, 12, 50, 7, 100000, tzinfo=UTC),
+              datetime(2026, 4, 24, 12, 50, 7, 123000, tzinfo=UTC),
+              datetime(2026, 4, 24, 12, 50, 7, 123456, tzinfo=UTC)]
+    records, _, _ = await driver.execute_query(
+        "UNWIND $values AS v RETURN v AS dt, toString(v) AS text, "
+        "toString(datetime({datetime: v, nanosecond: 123456789})) AS nanos",
+        {"values": values}, database_=clean_db.database)
+    texts = [r["text"] for r in records]
+    assert {len(t) for t in texts} == {20, 22, 24, 27}, texts  # the shapes really differ
+    for record, value in zip(records, values, strict=True):
+        assert format_time(record["text"]) == format_time(record["dt"]) == format_time(value)
+        assert format_time(record["nanos"]) == format_time(value)[:20] + "123456Z"

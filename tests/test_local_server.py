@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
+from playwright.sync_api import expect, sync_playwright
 
+from graph_layer.browser_style import parse_grass, style_path
 from graph_layer.errors import ConfigurationError, GraphLayerError
 from graph_layer.local_server import LocalNeo4j, ServerError, neo4j_version
 
@@ -94,6 +96,34 @@ def test_start_answers_bolt_with_the_password(server: LocalNeo4j) -> None:
         pytest.raises(AuthError),
     ):
         driver.verify_connectivity()
+
+
+def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j) -> None:
+    """Neo4j Browser, in headless Chromium, runs our ``:style`` after connecting: its style
+    frame shows every selector of the GraSS file with our colours."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    server.start(START_TIMEOUT)
+    style = parse_grass(style_path().read_text(encoding="utf-8"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{server.browser_url}?dbms=neo4j://neo4j@127.0.0.1:{server.bolt_port}")
+            page.locator("[data-testid=password]").fill(PASSWORD)
+            page.locator("[data-testid=connect]").click()
+            frame = page.locator("article", has_text=':style {"node"').last
+            expect(frame).to_contain_text("node.Thread {", timeout=60_000)
+            shown = frame.inner_text()
+        finally:
+            browser.close()
+    for selector, rules in style.items():
+        block = shown.split(f"{selector} {{", 1)[1].split("\n}", 1)[0]
+        for key, value in rules.items():
+            shown_value = f'"{value}"' if key == "caption" else value  # Browser re-quotes it
+            assert f"{key}: {shown_value};" in block, (selector, key, value)
 
 
 def test_browser_and_discovery_answer_over_http(server: LocalNeo4j) -> None:
@@ -212,3 +242,16 @@ def test_java_other_than_17_or_21_is_refused(tmp_path: Path) -> None:
                      http_port=_free_port())
     with pytest.raises(ConfigurationError, match="no Java at"):
         srv.check_java()
+
+
+def test_memory_sizes_come_from_the_environment(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPH_LAYER_HEAP", "2g")
+    monkeypatch.setenv("GRAPH_LAYER_PAGECACHE", "1536M")
+    srv = LocalNeo4j(home=tmp_path, bolt_port=_free_port(), http_port=_free_port())
+    settings = srv.settings(tmp_path / "lib")
+    assert settings["server.memory.heap.max_size"] == "2g"
+    assert settings["server.memory.pagecache.size"] == "1536m"
+    monkeypatch.setenv("GRAPH_LAYER_PAGECACHE", "lots")
+    with pytest.raises(ConfigurationError, match="GRAPH_LAYER_PAGECACHE='lots' is not a memory"):
+        LocalNeo4j(home=tmp_path)

@@ -185,6 +185,23 @@ async def test_search_matches_names_and_step_bodies_case_insensitively(
         assert await search(hostile) == [], hostile
 
 
+async def test_search_sees_each_write_at_once(layer: Neo4jDataLayer) -> None:
+    """The full-text indexes are eventually consistent (updated after commit); the search
+    still finds every step and rename written just before it, every time."""
+    alice = await make_user(layer)
+    thread = await make_thread(layer, alice, "fresh words", 0, text="start")
+    for i in range(25):
+        word = f"zebra{i}quokka"
+        await layer.create_step(step(thread, i + 1, output=f"just said {word}"))
+        page = await layer.list_threads(Pagination(first=5),
+                                        ThreadFilter(userId=alice, search=word))
+        assert [t["id"] for t in page.data] == [thread], word
+        await layer.update_thread(thread, name=f"renamed {i}gnu")
+        page = await layer.list_threads(Pagination(first=5),
+                                        ThreadFilter(userId=alice, search=f"{i}gnu"))
+        assert [t["id"] for t in page.data] == [thread], i
+
+
 async def test_feedback_filter_for_one_and_zero(layer: Neo4jDataLayer) -> None:
     user_id = await make_user(layer)
     liked = await make_thread(layer, user_id, "liked", 0)

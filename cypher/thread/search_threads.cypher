@@ -3,11 +3,13 @@
 // mode: read
 // params: userId, search, cursorTime, cursorId, feedback, first
 // returns: thread (timestamps as ISO strings: cheaper to decode than DateTime), userIdentifier
+// The indexes are eventually consistent: wait for the updates of earlier commits first.
+CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL () {
-  CALL db.index.fulltext.queryNodes('thread_search', $search) YIELD node
+  CALL db.index.fulltext.queryNodes('thread_name_search', $search) YIELD node
   RETURN node AS t
   UNION
-  CALL db.index.fulltext.queryNodes('step_search', $search) YIELD node
+  CALL db.index.fulltext.queryNodes('step_text_search', $search) YIELD node
   MATCH (t:Thread)-[:CONTAINS]->(node)
   RETURN t
 }

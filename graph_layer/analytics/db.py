@@ -3,6 +3,7 @@ runs one named file from ``cypher/analytics/`` and gets a pandas DataFrame back.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,6 +44,13 @@ class AnalyticsDB:
         except (Neo4jError, DriverError) as err:
             raise DatabaseError(f"cypher/analytics/{name}.cypher failed: {err}") from err
         return pd.DataFrame([r.values() for r in records], columns=list(keys))
+
+    def frames(self, *calls: tuple[str, dict[str, Any]]) -> list[pd.DataFrame]:
+        """Several ``frame(name, **params)`` calls at once, each in its own session (the driver
+        is thread-safe): the server runs them on separate cores."""
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            futures = [pool.submit(self.frame, name, **params) for name, params in calls]
+            return [future.result() for future in futures]
 
     def close(self) -> None:
         """Close the driver if this object created it."""

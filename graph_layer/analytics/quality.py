@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from graph_layer.analytics.db import AnalyticsDB, When, filters
@@ -11,13 +13,19 @@ from graph_layer.errors import InvalidInputError
 ITEMS = ("tool", "step_name", "model", "path")
 
 
-def _turn_feedback(db: AnalyticsDB, by: str, start: When, end: When,
-                   user: str | None) -> pd.DataFrame:
+def _turn_feedback_call(by: str, start: When, end: When,
+                        user: str | None) -> tuple[str, dict[str, Any]]:
     if by not in ITEMS:
         raise InvalidInputError(f"by must be one of {ITEMS}, got {by!r}")
     if by == "path":
-        return db.frame("quality/turn_feedback_by_path", **filters(start, end, user))
-    return db.frame("quality/turn_feedback", by=by, **filters(start, end, user))
+        return "quality/turn_feedback_by_path", filters(start, end, user)
+    return "quality/turn_feedback", {"by": by, **filters(start, end, user)}
+
+
+def _turn_feedback(db: AnalyticsDB, by: str, start: When, end: When,
+                   user: str | None) -> pd.DataFrame:
+    name, params = _turn_feedback_call(by, start, end, user)
+    return db.frame(name, **params)
 
 
 def feedback_by(db: AnalyticsDB, by: str = "tool", start: When = None, end: When = None,
@@ -39,8 +47,12 @@ def thumbs_down_lift(db: AnalyticsDB, by: str = "tool", start: When = None, end:
     for thumbs-up, ``support`` = share of all rated turns, ``lift`` = support_down / support_up
     (> 1: over-represented under thumbs-down). Sorted by lift; ``min_support`` drops rare items.
     """
-    items = _turn_feedback(db, by, start, end, user)
-    totals = db.frame("quality/rated_turns", **filters(start, end, user))
+    call = _turn_feedback_call(by, start, end, user)
+    if by == "path":  # every turn has exactly one path: the items add up to the totals
+        items = db.frame(call[0], **call[1])
+        totals = items
+    else:
+        items, totals = db.frames(call, ("quality/rated_turns", filters(start, end, user)))
     down = int(totals["negative"].sum())
     up = int(totals["positive"].sum())
     df = items[["item", "negative", "positive", "rated"]].copy()

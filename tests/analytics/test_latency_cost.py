@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from graph_layer import analytics
@@ -33,6 +34,11 @@ def test_latency_by_step_matches_numpy(seeded: Seeded) -> None:
         assert r.max_ms == values.max()
 
 
+def records(df: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as dicts with every missing value as None (pandas may say NaN or None)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")  # type: ignore[no-any-return]
+
+
 def test_slow_model_and_slowest_tools(seeded: Seeded) -> None:
     by_model: dict[str, list[int]] = defaultdict(list)
     for spec in seeded.specs:
@@ -45,6 +51,11 @@ def test_slow_model_and_slowest_tools(seeded: Seeded) -> None:
     assert p50[SLOW_MODEL] > 2 * p50[FAST_MODEL]
     tools = analytics.slowest_tools(seeded.db)
     assert set(tools["type"]) == {"tool"}
+    every_type = analytics.latency_by_step(seeded.db)
+    for step_type in ("tool", "llm"):  # reading one type's steps gives that type's rows
+        subset = every_type[every_type["type"] == step_type].reset_index(drop=True)
+        one = analytics.latency_by_step(seeded.db, step_type=step_type)
+        assert records(one) == records(subset)
     assert tools["p95_ms"].is_monotonic_decreasing
     slowest = analytics.slowest_steps(seeded.db, step_type="tool", limit=5)
     every = sorted((truth.millis(s) for sp in seeded.specs for s in sp.steps

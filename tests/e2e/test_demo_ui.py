@@ -99,10 +99,38 @@ def open_step(page: Page, name: str, nested: str, attempts: int = 5) -> None:
     expect(page.locator(f"#step-{nested}").last).to_be_visible()
 
 
-def new_chat(page: Page) -> None:
+class Sessions:
+    """Counts the Chainlit sessions the page has opened: the UI emits ``connection_successful``
+    on every new socket (Socket.IO sends it over HTTP polling or a websocket frame)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.connected = 0
+        page.on("websocket", lambda ws: ws.on("framesent", self._sent))
+        page.on("request", lambda request: self._sent(
+            request.post_data_buffer if request.method == "POST" else None))
+
+    def _sent(self, payload: str | bytes | None) -> None:
+        if isinstance(payload, bytes):
+            payload = payload.decode(errors="replace")
+        if payload and '"connection_successful"' in payload:
+            self.connected += 1
+
+    def wait_for_more_than(self, count: int) -> None:
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while self.connected <= count:
+            assert time.monotonic() < deadline, "no new Chainlit session connected"
+            self.page.wait_for_timeout(100)
+
+
+def new_chat(page: Page, sessions: Sessions) -> None:
+    """Start a new chat and wait for its session: the UI drops the old socket at once but opens
+    the new one later, and a message sent in between still lands in the old thread."""
+    before = sessions.connected
     page.locator("#new-chat-button").click()
     expect(page.locator("#welcome-screen")).to_be_visible()
     expect(page.locator(".step")).to_have_count(0)
+    sessions.wait_for_more_than(before)
 
 
 def failed_steps(page: Page) -> Locator:
@@ -114,6 +142,20 @@ def failed_steps(page: Page) -> Locator:
 def reload(page: Page) -> None:
     page.reload()
     expect(page.locator("#chat-input")).to_be_visible()
+
+
+def open_feedback(page: Page, thumb: Locator, attempts: int = 5) -> None:
+    """Click a thumb until its feedback dialog opens (a click that lands while the message
+    list re-renders after a run is swallowed; the thumb's state is unchanged then)."""
+    dialog = page.locator("[role=dialog] textarea")
+    for _ in range(attempts):
+        thumb.click()
+        try:
+            expect(dialog).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(dialog).to_be_visible()
 
 
 def rate(page: Page, button: Any, method: str) -> None:
@@ -129,10 +171,29 @@ def cypher(server: Server, query: str, **params: Any) -> list[dict[str, Any]]:
     return [r.data() for r in records]
 
 
+def server_has(server: Server, app: DemoApp, query: str, expected: list[dict[str, Any]],
+               seconds: float = WAIT_MS / 1000) -> None:
+    """Wait until ``query`` returns ``expected``: the UI updates some state optimistically
+    (favorites), so only the graph shows that the server did the write."""
+    deadline = time.monotonic() + seconds
+    while (rows := cypher(server, query)) != expected:
+        if time.monotonic() > deadline:
+            log = app.log.read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{rows} != {expected} after {seconds} s; app log tail:\n{log}")
+        time.sleep(0.2)
+
+
 def thread_id(server: Server, name: str) -> str:
-    rows = cypher(server, "MATCH (:User)-[:AUTHORED]->(t:Thread {name: $name}) RETURN t.id AS id",
-                  name=name)
-    assert len(rows) == 1, rows
+    """The id of the one thread named ``name``, once it is named: Chainlit names the thread in
+    a task that runs beside ``on_message``, so the reply can show before the name is written."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    query = "MATCH (:User)-[:AUTHORED]->(t:Thread {name: $name}) RETURN t.id AS id"
+    while not (rows := cypher(server, query, name=name)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(rows) == 1, (rows, cypher(
+        server, "MATCH (t:Thread) OPTIONAL MATCH (u:User)-[:AUTHORED]->(t) "
+                "RETURN t.id AS id, t.name AS name, t.userId AS userId, u.identifier AS user, "
+                "labels(t) AS labels, COUNT { (t)-[:CONTAINS]->() } AS items"))
     return str(rows[0]["id"])
 
 
@@ -145,8 +206,9 @@ def test_demo_through_the_browser(demo_app: DemoApp, chromium: Browser, clean_db
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
+    sessions = Sessions(page)
     try:
-        a, b, c = session(page, chromium, demo_app, clean_db, shots, tmp_path)
+        a, b, c = session(page, sessions, chromium, demo_app, clean_db, shots, tmp_path)
     except Exception:
         if not page.is_closed():
             shots.shot(page, "failure")
@@ -157,7 +219,7 @@ def test_demo_through_the_browser(demo_app: DemoApp, chromium: Browser, clean_db
     print(f"e2e browser session + graph checks: {time.monotonic() - started:.1f} s")
 
 
-def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
+def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp, clean_db: Server,
             shots: Checkpoints, tmp_path: Path) -> tuple[str, str, str]:
     """The browser part, in the order a person would go; returns the three threads' ids."""
 
@@ -187,12 +249,12 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
     shots.shot(page, "upload")
 
     # thumbs-down with a comment, thumbs-up on another, then remove one rating
-    page.locator(".negative-feedback-off").nth(0).click()
+    open_feedback(page, page.locator(".negative-feedback-off").nth(0))
     page.locator("[role=dialog] textarea").fill("too vague for me")
     rate(page, page.locator("#submit-feedback"), "PUT")
-    page.locator(".positive-feedback-off").nth(1).click()
+    open_feedback(page, page.locator(".positive-feedback-off").nth(1))
     rate(page, page.locator("#submit-feedback"), "PUT")
-    page.locator(".positive-feedback-off").nth(2).click()
+    open_feedback(page, page.locator(".positive-feedback-off").nth(2))
     rate(page, page.locator("#submit-feedback"), "PUT")
     expect(page.locator(".positive-feedback-on")).to_have_count(2)
     rate(page, page.locator(".positive-feedback-on").nth(1), "DELETE")
@@ -201,9 +263,9 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
     shots.shot(page, "rated")
 
     # two more threads
-    new_chat(page)
+    new_chat(page, sessions)
     send(page, SECOND, f"You said: {SECOND}")
-    new_chat(page)
+    new_chat(page, sessions)
     send(page, THIRD, f"You said: {THIRD}")
     a, b, c = (thread_id(clean_db, n) for n in (FIRST, SECOND, THIRD))
 
@@ -223,7 +285,7 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
     # opening the oldest thread and leaving it does not move it to the top
     page.locator(f"#thread-{a} a").click()
     expect(page.get_by_text(f"You said: {FIRST}")).to_be_visible()
-    new_chat(page)
+    new_chat(page, sessions)
     reload(page)
     expect_sidebar(page, [c, b, a])
 
@@ -259,6 +321,8 @@ def session(page: Page, chromium: Browser, demo_app: DemoApp, clean_db: Server,
     mine.hover()
     mine.locator(".favorite-message").click()
     expect(mine.locator(".favorite-message.text-yellow-500")).to_be_visible()
+    server_has(clean_db, demo_app, "MATCH (s:Step {favorite: true}) RETURN s.output AS output",
+               [{"output": RESUMED}])
     page.locator(".favorite-popover-wrapper button").first.click()
     expect(page.locator("[cmdk-item]", has_text=RESUMED)).to_be_visible()
     shots.shot(page, "favorite")

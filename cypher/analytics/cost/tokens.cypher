@@ -3,9 +3,11 @@
 // mode: read
 // params: start, end, user
 // returns: model, user, thread_id, calls, prompt_tokens, completion_tokens
-MATCH (t:Thread)-[:CONTAINS]->(s:Step)
+// Starts from the step_model index (it holds llm calls only), not from every thread's steps.
+MATCH (s:Step)
 WHERE s.model IS NOT NULL
   AND ($start IS NULL OR s.createdAt >= $start) AND ($end IS NULL OR s.createdAt < $end)
+MATCH (t:Thread)-[:CONTAINS]->(s)
 OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
 WITH s, t, u WHERE $user IS NULL OR u.identifier = $user
 RETURN s.model AS model, u.identifier AS user, t.id AS thread_id, count(*) AS calls,

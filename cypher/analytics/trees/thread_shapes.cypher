@@ -17,9 +17,10 @@ CALL (t) {
          sum(CASE WHEN s.isError THEN 1 ELSE 0 END) AS errors
 }
 CALL (t) {
-  MATCH (t)-[:CONTAINS]->(root:Step) WHERE NOT EXISTS { (:Step)-[:PARENT_OF]->(root) }
-  MATCH path = (root)-[:PARENT_OF*0..]->(leaf:Step)
-  WHERE NOT EXISTS { (leaf)-[:PARENT_OF]->(:Step) }
+  // PARENT_OF only links steps, so the degree checks need no label (the planner reads degrees),
+  // and the deepest path from a root ends at a leaf, so no leaf test is needed either.
+  MATCH (t)-[:CONTAINS]->(root:Step) WHERE NOT EXISTS { ()-[:PARENT_OF]->(root) }
+  MATCH path = (root)-[:PARENT_OF*0..]->()
   RETURN max(length(path)) + 1 AS depth
 }
 RETURN t.id AS thread_id, u.identifier AS user, t.name AS name,

@@ -1,0 +1,12 @@
+// Indexes of schema versions up to 4 that are gone: range indexes no query's plan used (they
+// only slowed step writes and deletes), and the full-text indexes that updated inside every
+// commit (replaced by the eventually consistent ones of 004). Dropped by name where they exist,
+// before 004 runs: CREATE ... IF NOT EXISTS does nothing while an index on the same label and
+// properties exists, whatever its name.
+// mode: write
+// params:
+DROP INDEX thread_created IF EXISTS;
+DROP INDEX step_created IF EXISTS;
+DROP INDEX step_name IF EXISTS;
+DROP INDEX thread_search IF EXISTS;
+DROP INDEX step_search IF EXISTS;
