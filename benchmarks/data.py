@@ -126,12 +126,13 @@ def conversation(user: str, key: str, n_steps: int, start: datetime) -> Dataset:
     return data
 
 
-def background(n: int, start: datetime) -> Dataset:
-    """``n`` two-message threads spread over n/100 other users (the scale line)."""
+def background(n: int, start: datetime, offset: int = 0) -> Dataset:
+    """``n`` two-message threads spread over n/100 other users (the scale line); ``offset``
+    threads were loaded before, so these users (and thread ids) are new ones."""
     data = Dataset()
     per_user = 100
-    for u in range(0, n, per_user):
-        data.extend(sidebar_user(f"background-{u // per_user}", min(per_user, n - u),
+    for u in range(offset, offset + n, per_user):
+        data.extend(sidebar_user(f"background-{u // per_user}", min(per_user, offset + n - u),
                                  start + timedelta(days=1 + u // per_user), search_every=10**9))
     return data
 

@@ -197,7 +197,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
         # scale: more background threads, then the 1k sidebar page and the 200-step resume again
         loaded = 0
         for target in plan.scale:
-            extra = ds.background(target - loaded, ds.BASE_TIME + timedelta(days=400 + loaded))
+            extra = ds.background(target - loaded, ds.BASE_TIME + timedelta(days=400), loaded)
             loaded = target
             for peer in peers:
                 for identifier in sorted({t.user for t in extra.threads}):

@@ -92,6 +92,8 @@ class Executor:
         except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
             raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
                 from err
+        if query.plain_values:  # the file promises no graph entities: nothing to convert
+            return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
         return [row_of(record) for record in records]
 
     async def run_statement(self, name: str, text: str) -> None:

@@ -8,8 +8,10 @@ Each file starts with ``//`` header lines::
     // returns: status
 
 ``mode`` is ``read`` or ``write`` (reads are routed to READ servers); ``params`` lists every
-``$parameter`` the query uses, exactly. Names are the path below ``cypher/`` without the suffix,
-e.g. ``thread/update_thread``.
+``$parameter`` the query uses, exactly. An optional ``// values: plain`` promises that the
+rows hold only maps, lists and scalars (no node, relationship or path), so the executor skips
+converting them (``tests/test_executor_rows.py`` checks the promise on real data). Names are the
+path below ``cypher/`` without the suffix, e.g. ``thread/update_thread``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from graph_layer.errors import QueryFileError
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_HEADER = re.compile(r"^//\s*(mode|params|returns)\s*:(.*)$")
+_HEADER = re.compile(r"^//\s*(mode|params|returns|values)\s*:(.*)$")
 
 
 def cypher_root() -> Path:
@@ -44,6 +46,7 @@ class Query:
     params: frozenset[str]
     mode: str
     description: str
+    plain_values: bool = False
 
     @property
     def is_read(self) -> bool:
@@ -96,7 +99,11 @@ def parse_query(name: str, path: Path) -> Query:
         )
     if not body.strip():
         raise QueryFileError(f"{path}: no Cypher in the file")
-    return Query(name, path, body.strip(), declared, mode, " ".join(description).strip())
+    values = header.get("values", "")
+    if values not in ("", "plain"):
+        raise QueryFileError(f"{path}: '// values:' can only be 'plain', got {values!r}")
+    return Query(name, path, body.strip(), declared, mode, " ".join(description).strip(),
+                 plain_values=values == "plain")
 
 
 @cache

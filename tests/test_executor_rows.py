@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chainlit.element import ElementDict
+from chainlit.types import Feedback
 from neo4j import AsyncDriver
 
+from graph_layer import Neo4jDataLayer, queries
 from graph_layer.convert import format_time
 from graph_layer.executor import row_of
 from tests.conftest import Server
+from tests.factories import make_thread, make_user, new_id, step
 
 QUERY = """
 CREATE (a:RowProbe {name: 'a', at: $at})-[r:LINKS {w: 1}]->(b:RowProbe {name: 'b'})
@@ -53,3 +57,33 @@ async def test_every_precision_of_to_string_formats_like_the_datetime(
     for record, value in zip(records, values, strict=True):
         assert format_time(record["text"]) == format_time(record["dt"]) == format_time(value)
         assert format_time(record["nanos"]) == format_time(value)[:20] + "123456Z"
+
+
+async def test_queries_declaring_plain_values_return_no_graph_entity(
+        layer: Neo4jDataLayer, driver: AsyncDriver, clean_db: Server) -> None:
+    """The files marked ``// values: plain`` skip row conversion; on a thread with every kind of
+    data (nested steps, feedback, an element, a favorite, metadata) their rows must be exactly
+    what ``Record.data()`` makes of them."""
+    user_id = await make_user(layer)
+    thread = await make_thread(layer, user_id, "plain values", 0, text="kangaroo")
+    await layer.update_thread(thread, metadata={"k": {"nested": [1, 2]}}, tags=["t"])
+    run = step(thread, 1, kind="run", name="on_message", metadata={"favorite": True})
+    await layer.create_step(run)
+    await layer.create_step(step(thread, 2, parent_id=run["id"], output="kangaroo facts"))
+    await layer.upsert_feedback(Feedback(forId=run["id"], value=1, comment="ok"))
+    await layer.create_element(ElementDict(  # type: ignore[typeddict-item]
+        id=new_id(), threadId=thread, forId=run["id"], type="text", name="note",
+        display="inline", mime="text/plain", url="https://example.com/n.txt"))
+    page = {"userId": user_id, "cursorTime": datetime(9999, 1, 1, tzinfo=UTC), "cursorId": "",
+            "feedback": None, "first": 5}
+    calls = {"thread/get_thread": {"threadId": thread}, "thread/list_threads": page,
+             "thread/search_threads": {**page, "search": "kangaroo*"},
+             "step/get_favorite_steps": {"userId": user_id}}
+    plain = {name for name, q in queries.load_all().items() if q.plain_values}
+    assert plain == set(calls), "give every plain-values query a call here"
+    for name, params in calls.items():
+        records, _, _ = await driver.execute_query(
+            queries.get(name).text, params, database_=clean_db.database)
+        assert records, name
+        for record in records:
+            assert dict(zip(record.keys(), record.values(), strict=True)) == record.data(), name

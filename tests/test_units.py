@@ -31,6 +31,11 @@ def test_malformed_query_files_are_refused(tmp_path: Path) -> None:
     bad.write_text("// params: a\nRETURN $a\n")
     with pytest.raises(QueryFileError, match="mode"):
         queries.parse_query("x", bad)
+    bad.write_text("// mode: read\n// params: a\n// values: maybe\nRETURN $a\n")
+    with pytest.raises(QueryFileError, match="values"):
+        queries.parse_query("x", bad)
+    bad.write_text("// mode: read\n// params: a\n// values: plain\nRETURN $a\n")
+    assert queries.parse_query("x", bad).plain_values
     with pytest.raises(QueryFileError, match="no query file"):
         queries.get("nope/none")
     q = queries.get("user/get_user")
@@ -79,3 +84,20 @@ def test_order_steps_puts_parents_first() -> None:
         {"id": "d", "parentId": "missing", "createdAt": "0"},
     ]
     assert [s["id"] for s in order_steps(steps)] == ["d", "a", "b", "c"]
+
+
+def test_benchmark_scale_batches_never_reuse_a_thread_or_user() -> None:
+    """The scale line loads 1k, then 9k more, then 90k more background threads: each batch
+    must be new threads of new users (a reused id broke the load on the uniqueness constraint)."""
+    from benchmarks import data as ds
+
+    loaded, threads, users = 0, set(), set()
+    for target in (1000, 10000, 12000):
+        batch = ds.background(target - loaded, ds.BASE_TIME, loaded)
+        ids = {t.id for t in batch.threads}
+        owners = {t.user for t in batch.threads}
+        assert len(ids) == target - loaded
+        assert not ids & threads and not owners & users
+        threads |= ids
+        users |= owners
+        loaded = target

@@ -2,6 +2,7 @@
 // mode: read
 // params: userId
 // returns: step, feedback
+// values: plain
 MATCH (s:Step)
 WHERE s.favorite = true
 MATCH (:User {id: $userId})-[:AUTHORED]->(t:Thread)-[:CONTAINS]->(s)

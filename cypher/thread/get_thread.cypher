@@ -4,6 +4,7 @@
 // mode: read
 // params: threadId
 // returns: thread, userId, userIdentifier, steps [{step, feedback}], elements
+// values: plain
 MATCH (t:Thread {id: $threadId})
 WHERE NOT t:Deleted
 OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)

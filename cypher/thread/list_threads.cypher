@@ -1,10 +1,12 @@
 // One sidebar page of a user's threads, newest activity first, after a keyset cursor
-// (cursorTime, cursorId). Served by the (userId, lastActivity, id) index: cost follows the page.
+// (cursorTime, cursorId). A seek (hinted: never a scan, whatever the statistics say) of the
+// (userId, lastActivity, id) index, in index order: cost follows the page.
 // mode: read
 // params: userId, cursorTime, cursorId, feedback, first
 // returns: thread (timestamps as ISO strings: cheaper to decode than DateTime), userIdentifier
+// values: plain
 MATCH (t:Thread)
-USING INDEX t:Thread(userId, lastActivity, id)
+USING INDEX SEEK t:Thread(userId, lastActivity, id)
 WHERE t.userId = $userId
   AND t.lastActivity <= $cursorTime
   AND t.id IS NOT NULL

@@ -3,6 +3,7 @@
 // mode: read
 // params: userId, search, cursorTime, cursorId, feedback, first
 // returns: thread (timestamps as ISO strings: cheaper to decode than DateTime), userIdentifier
+// values: plain
 // The indexes are eventually consistent: wait for the updates of earlier commits first.
 CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL () {
