@@ -6,7 +6,6 @@ benchmark's longest thread: (A) the former query (``properties()``: DateTime val
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 
@@ -14,7 +13,7 @@ from neo4j import AsyncGraphDatabase
 
 from graph_layer import queries
 from graph_layer.executor import row_of
-from graph_layer.settings import DEFAULT_PASSWORD
+from graph_layer.settings import Neo4jSettings
 
 FORMER = """
 MATCH (t:Thread {id: $threadId})
@@ -35,12 +34,12 @@ RETURN properties(t) AS thread, u.id AS userId, u.identifier AS userIdentifier, 
 
 
 async def main(reps: int = 12) -> None:
-    uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
-    auth = ("neo4j", os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
-    driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    settings = Neo4jSettings()
+    driver = AsyncGraphDatabase.driver(settings.uri, auth=settings.auth,
+                                       notifications_min_severity="OFF")
     records, _, _ = await driver.execute_query(
         "MATCH (t:Thread)-[:CONTAINS]->(s:Step) WHERE NOT t:Deleted WITH t, count(s) AS n "
-        "ORDER BY n DESC LIMIT 1 RETURN t.id AS id, n", database_="neo4j")
+        "ORDER BY n DESC LIMIT 1 RETURN t.id AS id, n", database_=settings.database)
     tid, n = records[0]["id"], records[0]["n"]
     current = queries.get("thread/get_thread").text
     times: dict[str, list[float]] = {"A former": [], "B current": []}
@@ -48,7 +47,8 @@ async def main(reps: int = 12) -> None:
         for label, text, convert in (("A former", FORMER, lambda r: r.data()),
                                      ("B current", current, row_of)):
             start = time.perf_counter()
-            got, _, _ = await driver.execute_query(text, {"threadId": tid}, database_="neo4j")
+            got, _, _ = await driver.execute_query(text, {"threadId": tid},
+                                                   database_=settings.database)
             [convert(r) for r in got]
             if i >= 2:  # first two rounds warm up
                 times[label].append((time.perf_counter() - start) * 1000)

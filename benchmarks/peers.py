@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -421,7 +420,3 @@ class SqlAlchemySqlitePeer(Peer):
 
     async def close(self) -> None:
         await self.layer.engine.dispose()  # type: ignore[attr-defined]
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, default=str)

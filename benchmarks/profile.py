@@ -8,7 +8,6 @@ threads the benchmark loaded; writes go to a scratch thread that is deleted at t
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from typing import Any
 
@@ -17,7 +16,7 @@ from neo4j import AsyncGraphDatabase
 from benchmarks.data import SEARCH_WORD, StepRow, step_dict
 from graph_layer import cursor, queries, search
 from graph_layer.convert import utc_now
-from graph_layer.settings import DEFAULT_PASSWORD
+from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 
 
@@ -37,17 +36,16 @@ def total_hits(plan: dict[str, Any]) -> int:
 
 
 async def main() -> None:
-    uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
-    auth = (os.environ.get("NEO4J_USERNAME", "neo4j"),
-            os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
-    driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    settings = Neo4jSettings()
+    driver = AsyncGraphDatabase.driver(settings.uri, auth=settings.auth,
+                                       notifications_min_severity="OFF")
     records, _, _ = await driver.execute_query(
         "MATCH (u:User)-[:AUTHORED]->(t:Thread) WITH u, count(t) AS n ORDER BY n DESC LIMIT 1 "
-        "RETURN u.id AS uid", database_="neo4j")
+        "RETURN u.id AS uid", database_=settings.database)
     uid = records[0]["uid"]
     records, _, _ = await driver.execute_query(
         "MATCH (t:Thread)-[:CONTAINS]->(s:Step) WITH t, count(s) AS n ORDER BY n DESC LIMIT 1 "
-        "RETURN t.id AS tid, n", database_="neo4j")
+        "RETURN t.id AS tid, n", database_=settings.database)
     big, n_steps = records[0]["tid"], records[0]["n"]
     far = cursor.decode(None)
     scratch = str(uuid.uuid4())
@@ -67,7 +65,7 @@ async def main() -> None:
     for name, params in cases:
         query = queries.get(name)
         _, summary, _ = await driver.execute_query("PROFILE " + query.text, params,
-                                                   database_="neo4j")
+                                                   database_=settings.database)
         plan = summary.profile
         what = f" (thread of {n_steps} steps)" if name == "thread/get_thread" else ""
         print(f"### {name}{what}: {total_hits(plan)} db hits, "

@@ -75,9 +75,10 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
     neo4j_server = None
     pg: LocalPostgres | None = None
     if "neo4j" in layers:
-        from graph_layer.settings import DEFAULT_PASSWORD
+        from graph_layer.settings import DEFAULT_PASSWORD, Neo4jSettings
 
-        uri = os.environ.get("NEO4J_URI")
+        settings = Neo4jSettings()
+        uri = os.environ.get("NEO4J_URI")  # unset: a Neo4j of our own
         if not uri:
             from graph_layer.local_server import LocalNeo4j
 
@@ -86,10 +87,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             log.info("starting a local Neo4j in %s", workdir / "neo4j")
             neo4j_server.start()
             uri = neo4j_server.uri
-        auth = (os.environ.get("NEO4J_USERNAME", "neo4j"),
-                os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD))
-        peers.append(Neo4jPeer(workdir / "files-neo4j", uri, auth,
-                               os.environ.get("NEO4J_DATABASE", "neo4j")))
+        peers.append(Neo4jPeer(workdir / "files-neo4j", uri, settings.auth, settings.database))
     if layers & {"chainlit", "sqlalchemy"}:
         pg = LocalPostgres(workdir / f"pg-{pg_port}", pg_port)
         log.info("starting PostgreSQL on 127.0.0.1:%s", pg_port)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,10 +260,3 @@ async def floor(peer: Peer, rec: Recorder, reps: int) -> None:
             await rec.timed(workload, call, name, fn(i))
         rec.line(workload, call, name).wall_s = time.perf_counter() - start
         rec.line(workload, call, name).calls = reps
-
-
-def by_layer(rec: Recorder) -> dict[str, list[Line]]:
-    out: dict[str, list[Line]] = defaultdict(list)
-    for line in rec.lines.values():
-        out[line.layer].append(line)
-    return out

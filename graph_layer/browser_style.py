@@ -50,9 +50,9 @@ def parse_grass(text: str) -> dict[str, dict[str, str]]:
     return style
 
 
-def post_connect_command(path: Path | None = None) -> str:
+def post_connect_command() -> str:
     """``style {...json...}``: the value for ``browser.post_connect_cmd``."""
-    style = parse_grass((path or style_path()).read_text(encoding="utf-8"))
+    style = parse_grass(style_path().read_text(encoding="utf-8"))
     encoded = json.dumps(style, separators=(",", ":"), ensure_ascii=True)
     if ";" in encoded or "\n" in encoded:
         raise ConfigurationError("the Browser style must not contain ';' or line breaks")

@@ -38,9 +38,10 @@ def _plain(value: Any) -> bool:
     return isinstance(value, _AS_IS)
 
 
-def row_of(record: neo4j.Record) -> Row:
-    """``record.data()``, without its costly walk when no value needs transforming."""
-    if all(_plain(v) for v in record.values()):
+def row_of(record: neo4j.Record, plain: bool = False) -> Row:
+    """``record.data()``, without its costly walk when no value needs transforming (checked,
+    or promised by ``plain``: the query file says ``// values: plain``)."""
+    if plain or all(_plain(v) for v in record.values()):
         return dict(zip(record.keys(), record.values(), strict=True))
     return record.data()
 
@@ -92,9 +93,7 @@ class Executor:
         except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
             raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
                 from err
-        if query.plain_values:  # the file promises no graph entities: nothing to convert
-            return [dict(zip(record.keys(), record.values(), strict=True)) for record in records]
-        return [row_of(record) for record in records]
+        return [row_of(record, query.plain_values) for record in records]
 
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL) in its own transaction."""

@@ -25,6 +25,7 @@ from graph_layer.executor import Executor, create_driver
 from graph_layer.schema import apply_schema
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
+from graph_layer.threads import thread_props
 
 if TYPE_CHECKING:
     from chainlit.element import Element, ElementDict
@@ -191,22 +192,7 @@ class Neo4jDataLayer(BaseDataLayer):
         """Upsert a thread; None means untouched; metadata is a shallow merge (None deletes a
         key); the owner is only ever set; a deleted thread stays deleted."""
         require_id(thread_id, "thread_id")
-        if metadata is not None and not isinstance(metadata, dict):
-            raise InvalidInputError(f"thread metadata must be a dict, got {type(metadata)}")
-        props: dict[str, Any] = {}
-        for key, value in (metadata or {}).items():
-            if not isinstance(key, str) or not key or "\x00" in key:  # NUL: no property name
-                raise InvalidInputError(
-                    f"thread metadata key {key!r} must be a non-empty string without NUL")
-            props[records.THREAD_METADATA_PREFIX + key] = to_json(value, f"metadata.{key}")
-        if name is None and metadata and isinstance(metadata.get("name"), str):
-            name = metadata["name"]
-        if check_text(name, "thread name") is not None:
-            props["name"] = name
-        if tags is not None:
-            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                raise InvalidInputError(f"thread tags must be a list of strings, got {tags!r}")
-            props["tags"] = tags
+        props = thread_props(name, metadata, tags)
         if user_id is not None:
             require_id(user_id, "user_id")
         rows = await self._run(

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,7 @@ from typing import Any
 
 from graph_layer.browser_style import post_connect_command
 from graph_layer.errors import ConfigurationError, GraphLayerError
+from graph_layer.settings import DEFAULT_PASSWORD
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 USER = "neo4j"
-DEFAULT_PASSWORD = "graph-layer-dev"
+
 DEFAULT_JAVA = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
 SUPPORTED_JAVA = (17, 21)
 HOST = "127.0.0.1"
@@ -283,7 +284,6 @@ class LocalNeo4j:
     cache: Path = field(default_factory=_default_cache)
     heap: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_HEAP", "1g"))
     pagecache: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_PAGECACHE", "256m"))
-    progress: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.home = Path(self.home).expanduser().absolute()
@@ -332,11 +332,6 @@ class LocalNeo4j:
         """``<home>/run/neo4j.pid``, written by ``start()``."""
         return self.home / "run" / PID_FILE
 
-    def _say(self, message: str) -> None:
-        log.info("%s", message)
-        if self.progress is not None:
-            self.progress(message)
-
     # ------------------------------------------------------------------------- provisioning
 
     def check_java(self) -> int:
@@ -375,7 +370,7 @@ class LocalNeo4j:
                    "dependency:copy-dependencies", "-DincludeScope=runtime",
                    f"-DoutputDirectory={partial}"]
             env = dict(os.environ, JAVA_HOME=str(self.java.resolve().parent.parent))
-            self._say(f"Fetching Neo4j {neo4j_version()} from Maven Central into {lib} ...")
+            log.info(f"Fetching Neo4j {neo4j_version()} from Maven Central into {lib} ...")
             started = time.monotonic()
             try:
                 done = subprocess.run(cmd, cwd=dist, env=env, capture_output=True, text=True,
@@ -393,7 +388,7 @@ class LocalNeo4j:
             partial.rename(lib)
             marker.write_text(digest + "\n", encoding="utf-8")
             jars = len(list(lib.glob("*.jar")))
-            self._say(f"Fetched {jars} jars in {time.monotonic() - started:.1f}s")
+            log.info(f"Fetched {jars} jars in {time.monotonic() - started:.1f}s")
         return lib
 
     @staticmethod
@@ -592,7 +587,7 @@ class LocalNeo4j:
             except OSError as err:
                 raise ServerError(f"could not run {self.java}: {err}") from err
         self.pid_file.write_text(f"{proc.pid}\n", encoding="utf-8")
-        self._say(f"Neo4j {neo4j_version()} launched (pid {proc.pid}); waiting for Bolt")
+        log.info(f"Neo4j {neo4j_version()} launched (pid {proc.pid}); waiting for Bolt")
         return proc.pid
 
     def _wait_ready(self, pid: int, deadline: float, *, kill_on_failure: bool) -> None:
@@ -681,7 +676,7 @@ class LocalNeo4j:
             return False
         if not self._signal_and_wait(pid, signal.SIGTERM, timeout):
             raise ServerError(f"Neo4j (pid {pid}) did not exit, even after SIGKILL")
-        self._say(f"Neo4j (pid {pid}) stopped")
+        log.info(f"Neo4j (pid {pid}) stopped")
         return True
 
     def kill(self, sig: int = signal.SIGKILL) -> bool:

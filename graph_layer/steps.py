@@ -79,13 +79,9 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
     }
 
 
-# Generation fields copied onto the Step node (Cypher cannot read JSON): analytics group by
-# model and sum tokens without parsing ``generation``.
-_GENERATION_FIELDS = {
-    "model": "model",
-    "inputTokenCount": "promptTokens",
-    "outputTokenCount": "completionTokens",
-}
+# Generation token counts copied onto the Step node (Cypher cannot read JSON), with ``model``:
+# analytics group by model and sum tokens without parsing ``generation``.
+_TOKEN_FIELDS = (("inputTokenCount", "promptTokens"), ("outputTokenCount", "completionTokens"))
 
 
 def generation_props(generation: Any) -> dict[str, Any]:
@@ -94,11 +90,10 @@ def generation_props(generation: Any) -> dict[str, Any]:
     the well-typed ones present)."""
     if not isinstance(generation, dict):
         return {}
-    props: dict[str, Any] = {}
-    for key, prop in _GENERATION_FIELDS.items():
+    model = generation.get("model")
+    props: dict[str, Any] = {"model": model} if isinstance(model, str) and model else {}
+    for key, prop in _TOKEN_FIELDS:
         value = generation.get(key)
-        wanted = (isinstance(value, str) and bool(value)) if key == "model" else (
-            isinstance(value, int) and not isinstance(value, bool))
-        if wanted:
+        if isinstance(value, int) and not isinstance(value, bool):
             props[prop] = value
     return props

@@ -25,6 +25,7 @@ from playwright.sync_api import expect, sync_playwright
 from graph_layer.browser_style import parse_grass, style_path
 from graph_layer.errors import ConfigurationError, GraphLayerError
 from graph_layer.local_server import LocalNeo4j, ServerError, neo4j_version
+from tests.conftest import free_port
 
 # Generous: a start takes ~10 s on an idle 2-core machine, minutes when it is saturated.
 START_TIMEOUT = 300.0
@@ -33,17 +34,11 @@ pytestmark = [pytest.mark.server, pytest.mark.timeout(900)]
 PASSWORD = "local-server-test"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _ports() -> tuple[int, int]:
-    bolt = _free_port()
-    http = _free_port()
+    bolt = free_port()
+    http = free_port()
     while http == bolt:
-        http = _free_port()
+        http = free_port()
     return bolt, http
 
 
@@ -150,7 +145,7 @@ def test_start_again_is_idempotent(server: LocalNeo4j) -> None:
     assert status["running"] is True and status["pid"] == pid
     assert status["uri"] == server.uri and status["browser_url"] == server.browser_url
     assert status["version"] == neo4j_version() and status["home"] == str(server.home)
-    moved = LocalNeo4j(home=server.home, bolt_port=_free_port(), http_port=server.http_port,
+    moved = LocalNeo4j(home=server.home, bolt_port=free_port(), http_port=server.http_port,
                        password=PASSWORD)  # same home, other ports: refuse, leave it running
     with pytest.raises(ServerError, match=rf"already runs .* ports {server.bolt_port}/"):
         moved.start(START_TIMEOUT)
@@ -164,13 +159,13 @@ def test_port_taken_by_another_socket_is_a_clear_error(
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        other = LocalNeo4j(home=tmp_path / "bolt", bolt_port=taken, http_port=_free_port(),
+        other = LocalNeo4j(home=tmp_path / "bolt", bolt_port=taken, http_port=free_port(),
                            password=PASSWORD)
         with pytest.raises(ServerError, match=rf"port {taken} \(Bolt\).*already in use"):
             other.start(START_TIMEOUT)
         assert not other.pid_file.exists()
     # Our own running server's port, seen from an instance with another home: same error.
-    second = LocalNeo4j(home=tmp_path / "http", bolt_port=_free_port(),
+    second = LocalNeo4j(home=tmp_path / "http", bolt_port=free_port(),
                         http_port=server.http_port, password=PASSWORD)
     with pytest.raises(GraphLayerError, match=rf"port {server.http_port} \(HTTP\)"):
         second.start(START_TIMEOUT)
@@ -214,7 +209,7 @@ def test_stop_ends_the_process(server: LocalNeo4j) -> None:
 
 
 def test_stop_never_signals_a_process_that_is_not_our_server(tmp_path: Path) -> None:
-    srv = LocalNeo4j(home=tmp_path, bolt_port=_free_port(), http_port=_free_port())
+    srv = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port())
     srv.pid_file.parent.mkdir(parents=True)
     srv.pid_file.write_text(f"{os.getpid()}\n")  # this very pytest process
     assert srv.stop() is False
@@ -235,11 +230,11 @@ def test_java_other_than_17_or_21_is_refused(tmp_path: Path) -> None:
     java25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
     if not java25.exists():
         pytest.skip("no Java 25 on this machine")
-    srv = LocalNeo4j(home=tmp_path, java=java25, bolt_port=_free_port(), http_port=_free_port())
+    srv = LocalNeo4j(home=tmp_path, java=java25, bolt_port=free_port(), http_port=free_port())
     with pytest.raises(ConfigurationError, match=r"Java 25.*needs Java 17 or 21"):
         srv.start()
-    srv = LocalNeo4j(home=tmp_path, java=tmp_path / "no-java", bolt_port=_free_port(),
-                     http_port=_free_port())
+    srv = LocalNeo4j(home=tmp_path, java=tmp_path / "no-java", bolt_port=free_port(),
+                     http_port=free_port())
     with pytest.raises(ConfigurationError, match="no Java at"):
         srv.check_java()
 
@@ -248,7 +243,7 @@ def test_memory_sizes_come_from_the_environment(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAPH_LAYER_HEAP", "2g")
     monkeypatch.setenv("GRAPH_LAYER_PAGECACHE", "1536M")
-    srv = LocalNeo4j(home=tmp_path, bolt_port=_free_port(), http_port=_free_port())
+    srv = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port())
     settings = srv.settings(tmp_path / "lib")
     assert settings["server.memory.heap.max_size"] == "2g"
     assert settings["server.memory.pagecache.size"] == "1536m"

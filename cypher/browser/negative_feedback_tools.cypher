@@ -3,9 +3,8 @@
 // mode: read
 // params: limit
 :param limit => 10;
-MATCH (f:Feedback {value: 0})-[r:RATED]->(answer:Step)<-[:PARENT_OF]-(run:Step)
+MATCH a = (run:Step)-[:PARENT_OF]->(answer:Step)<-[r:RATED]-(f:Feedback {value: 0})
 MATCH c = (t:Thread)-[:CONTAINS]->(run)
-WITH f, r, answer, run, c ORDER BY answer.createdAt DESC LIMIT $limit
+WITH f, r, answer, a, run, c ORDER BY answer.createdAt DESC LIMIT $limit
 OPTIONAL MATCH tools = (run)-[:PARENT_OF*]->(:Step {type: 'tool'})
-MATCH a = (run)-[:PARENT_OF]->(answer)
 RETURN c, a, f, r, tools

@@ -14,7 +14,7 @@ WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
 CALL (t, status) {
   WITH t WHERE status = 'ok'
   MERGE (s:Step {id: $stepId})
-  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt, s.isError = false
+  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
   WITH t, s WHERE s.threadId = $threadId
   SET s += $props
   SET s.createdAt = CASE WHEN $createdAt < s.createdAt THEN $createdAt ELSE s.createdAt END,

@@ -32,12 +32,7 @@ CALL (threads) {
   FOREACH (s IN steps | DETACH DELETE s)
   RETURN size(steps) AS steps
 }
-CALL (threads) {
-  UNWIND threads AS t
-  OPTIONAL MATCH (t)-[r]-()
-  DELETE r
-}
 WITH u, threads, steps, elements, feedback, objectKeys
 FOREACH (t IN threads | SET t = {id: t.id, deletedAt: $now} SET t:Deleted)
-DETACH DELETE u
+DETACH DELETE u  // its AUTHORED links; the threads' CONTAINS went with their steps/elements
 RETURN size(threads) AS threads, steps, elements, feedback, objectKeys

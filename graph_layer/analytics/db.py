@@ -4,7 +4,7 @@ runs one named file from ``cypher/analytics/`` and gets a pandas DataFrame back.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import neo4j
@@ -13,7 +13,8 @@ from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_layer import queries
-from graph_layer.errors import DatabaseError, InvalidInputError
+from graph_layer.convert import parse_time
+from graph_layer.errors import DatabaseError
 from graph_layer.settings import Neo4jSettings
 
 When = datetime | date | str | None
@@ -80,18 +81,9 @@ def connect(uri: str | None = None, *, auth: tuple[str, str] | None = None,
 
 def instant(value: When, what: str) -> datetime | None:
     """A filter bound as an aware UTC datetime (dates are midnight UTC; strings ISO-8601)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as err:
-            raise InvalidInputError(f"{what}: {value!r} is not an ISO-8601 date or time") from err
-    if not isinstance(value, datetime):
+    if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return parse_time(value, what)
 
 
 def filters(start: When, end: When, user: str | None) -> dict[str, Any]:

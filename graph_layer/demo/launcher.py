@@ -21,7 +21,6 @@ import typer
 from rich.console import Console
 
 from graph_layer.demo.users import DEMO_PASSWORD, DEMO_USERS
-from graph_layer.errors import GraphLayerError
 
 console = Console(stderr=True)
 PACKAGE = resources.files("graph_layer.demo")
@@ -72,19 +71,13 @@ def demo_command(
         help="Start the local Neo4j (else use the server NEO4J_URI names).")] = True,
 ) -> None:
     """Start Neo4j, apply the schema and serve the demo chat app (Ctrl-C stops the app)."""
-    try:
-        if local_neo4j:
-            from graph_layer.local_server import LocalNeo4j
+    from graph_layer.cli import neo4j_start, schema_apply
 
-            server = LocalNeo4j.from_env()
-            with console.status("Starting Neo4j (the first start downloads it)"):
-                console.print(server.start())
-            os.environ.setdefault("NEO4J_URI", server.uri)
-    except GraphLayerError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(code=1) from err
-    from graph_layer.cli import schema_apply
+    if local_neo4j:
+        from graph_layer.local_server import LocalNeo4j
 
+        neo4j_start()  # prints where it runs; exits on failure
+        os.environ.setdefault("NEO4J_URI", LocalNeo4j.from_env().uri)
     schema_apply()  # prints the version; exits on failure
     env = dict(os.environ)
     folder = (home or default_home()).resolve()

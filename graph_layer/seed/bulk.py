@@ -14,11 +14,12 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from graph_layer import elements, records
-from graph_layer.convert import parse_time, to_json, utc_now
+from graph_layer import elements
+from graph_layer.convert import to_json, utc_now
 from graph_layer.executor import Executor
 from graph_layer.seed.synth import ThreadSpec, UserSpec
 from graph_layer.steps import step_params
+from graph_layer.threads import thread_props
 
 
 async def write_users(executor: Executor, users: list[UserSpec],
@@ -41,20 +42,15 @@ def batch_params(specs: list[ThreadSpec], user_ids: dict[str, str],
     elems: list[dict[str, Any]] = []
     feedback: list[dict[str, Any]] = []
     for spec in specs:
-        props: dict[str, Any] = {"name": spec.name, "tags": spec.tags}
-        for key, value in spec.metadata.items():
-            props[records.THREAD_METADATA_PREFIX + key] = to_json(value, f"metadata.{key}")
-        message_times = [
-            parse_time(s["createdAt"], "step.createdAt") for s in spec.steps
-            if str(s.get("type", "")).endswith("_message")
-        ]
-        last = max((t for t in message_times if t is not None), default=None)
+        props = thread_props(spec.name, spec.metadata, spec.tags)
+        thread_steps = [step_params(step, now) for step in spec.steps]
+        for params in thread_steps:
+            del params["now"]
+        last = max((p["createdAt"] for p in thread_steps
+                    if str(p["type"] or "").endswith("_message")), default=None)
         threads.append({"id": spec.id, "userId": user_ids[spec.user.identifier], "props": props,
                         "lastActivity": last or now, "lastMessageAt": last})
-        for step in spec.steps:
-            params = step_params(step, now)
-            del params["now"]
-            steps.append(params)
+        steps.extend(thread_steps)
         for element in spec.elements:
             write = elements.normalise(element, None)
             elems.append({"threadId": write.thread_id, "elementId": write.element_id,

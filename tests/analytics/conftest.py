@@ -4,7 +4,7 @@ hand-built thread written through the layer, whose every number is known."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -78,7 +78,6 @@ class Seeded:
 
     server: Server
     db: AnalyticsDB
-    users: list[UserSpec]
     specs: list[ThreadSpec]
 
 
@@ -110,11 +109,7 @@ async def seeded(neo4j_server: Server, driver: AsyncDriver,
                                        notifications_min_severity="OFF")
     try:
         yield Seeded(neo4j_server, AnalyticsDB(sync_driver, database=neo4j_server.database),
-                     [*users, HAND_USER], specs)
+                     specs)
     finally:
         sync_driver.close()
 
-
-@pytest.fixture
-def db(seeded: Seeded) -> Iterator[AnalyticsDB]:
-    yield seeded.db

@@ -86,17 +86,22 @@ def expect_sidebar(page: Page, expected: list[str]) -> None:
         expect(items.nth(index)).to_have_id(f"thread-{thread}")
 
 
-def open_step(page: Page, name: str, nested: str, attempts: int = 5) -> None:
-    """Expand the last step ``name`` until its child step ``nested`` shows (the accordion
-    re-renders while the run's last updates arrive, which can swallow a click)."""
+def click_until_visible(target: Locator, shown: Locator, attempts: int = 5) -> None:
+    """Click ``target`` until ``shown`` appears: a click that lands while the message list
+    re-renders (the run's last updates arriving) is swallowed, and nothing changed then."""
     for _ in range(attempts):
-        page.locator(f"#step-{name}").last.click()
+        target.click()
         try:
-            expect(page.locator(f"#step-{nested}").last).to_be_visible(timeout=5_000)
+            expect(shown).to_be_visible(timeout=5_000)
             return
         except AssertionError:
             continue
-    expect(page.locator(f"#step-{nested}").last).to_be_visible()
+    expect(shown).to_be_visible()
+
+
+def open_step(page: Page, name: str, nested: str) -> None:
+    """Expand the last step ``name`` until its child step ``nested`` shows."""
+    click_until_visible(page.locator(f"#step-{name}").last, page.locator(f"#step-{nested}").last)
 
 
 class Sessions:
@@ -144,18 +149,9 @@ def reload(page: Page) -> None:
     expect(page.locator("#chat-input")).to_be_visible()
 
 
-def open_feedback(page: Page, thumb: Locator, attempts: int = 5) -> None:
-    """Click a thumb until its feedback dialog opens (a click that lands while the message
-    list re-renders after a run is swallowed; the thumb's state is unchanged then)."""
-    dialog = page.locator("[role=dialog] textarea")
-    for _ in range(attempts):
-        thumb.click()
-        try:
-            expect(dialog).to_be_visible(timeout=5_000)
-            return
-        except AssertionError:
-            continue
-    expect(dialog).to_be_visible()
+def open_feedback(page: Page, thumb: Locator) -> None:
+    """Click a thumb until its feedback dialog opens."""
+    click_until_visible(thumb, page.locator("[role=dialog] textarea"))
 
 
 def rate(page: Page, button: Any, method: str) -> None:

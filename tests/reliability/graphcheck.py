@@ -8,6 +8,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from tests.conftest import TEST_MARKER
+from tests.conftest import query as rows
 from tests.reliability.conversation import Expected
 
 _DUMP_NODES = f"""
@@ -52,11 +53,6 @@ async def dump(driver: AsyncDriver, database: str = "neo4j") -> list[str]:
         out.append(json.dumps([a[0], names.get(a[1], a[1]), r["type"], b[0],
                                names.get(b[1], b[1]), r["props"]], sort_keys=True))
     return sorted(out)
-
-
-async def rows(driver: AsyncDriver, cypher: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = await driver.execute_query(cypher, params, database_="neo4j")
-    return [r.data() for r in records]
 
 
 INTEGRITY = """

@@ -73,9 +73,7 @@ def _acknowledged(log: list[tuple[Write, BaseException | None]], exp: Expected) 
             continue
         if write.method in ("create_step", "update_step"):
             if write.key not in want.steps and write.key not in failed_after:
-                want.steps[write.key] = exp.steps.get(write.key, write.args[0])
-                if write.args[0] is not exp.steps.get(write.key):
-                    want.steps[write.key] = write.args[0]
+                want.steps[write.key] = write.args[0]
         elif write.method == "create_element":
             want.elements[write.key] = exp.elements[write.key]
         elif write.method == "upsert_feedback" and write.key not in failed_after:
@@ -87,8 +85,6 @@ def _acknowledged(log: list[tuple[Write, BaseException | None]], exp: Expected) 
         parent = snap.get("parentId")
         if parent and parent not in want.steps:
             want.steps.pop(sid)
-            want.steps[sid + "#exists"] = snap
-    want.steps = {k: v for k, v in want.steps.items() if not k.endswith("#exists")}
     return want
 
 

@@ -15,8 +15,8 @@ from neo4j import AsyncDriver
 
 from graph_layer import Neo4jDataLayer
 from graph_layer.errors import InvalidInputError
+from tests.conftest import query as rows
 from tests.factories import new_id, step
-from tests.reliability.graphcheck import rows
 
 EXAMPLES = 25
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

@@ -18,10 +18,11 @@ from neo4j import AsyncDriver
 
 from graph_layer import Neo4jDataLayer
 from graph_layer.storage import LocalFileStorageClient
+from tests.conftest import query as rows
 from tests.factories import message, new_id
 from tests.reliability.conftest import RetryCounter
 from tests.reliability.conversation import Expected, Write, feedback, run_id_of, turn
-from tests.reliability.graphcheck import integrity, missing, rows
+from tests.reliability.graphcheck import integrity, missing
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,8 @@
 // returns: cohort, week, active_users
 MATCH (u:User)-[:AUTHORED]->(:Thread)-[:CONTAINS]->(s:Step {type: 'user_message'})
 WHERE $user IS NULL OR u.identifier = $user
-WITH u, collect(DISTINCT date.truncate('week', s.createdAt)) AS weeks
-WITH u, weeks, reduce(first = weeks[0], w IN weeks | CASE WHEN w < first THEN w ELSE first END)
-     AS cohort
+WITH u, collect(DISTINCT date.truncate('week', s.createdAt)) AS weeks,
+     min(date.truncate('week', s.createdAt)) AS cohort
 WHERE ($start IS NULL OR cohort >= date($start)) AND ($end IS NULL OR cohort < date($end))
 UNWIND weeks AS week
 RETURN toString(cohort) AS cohort, duration.inDays(cohort, week).days / 7 AS week,
