@@ -96,13 +96,12 @@ class Executor:
         return [row_of(record, query.plain_values) for record in records]
 
     async def run_statement(self, name: str, text: str) -> None:
-        """Run one parameterless statement from a query file (schema DDL) in its own transaction."""
+        """Run one parameterless statement from a query file (schema DDL, upgrades) in an
+        auto-commit transaction: the only kind a batching ``CALL ... IN TRANSACTIONS`` runs in."""
         try:
-            await self.driver.execute_query(
-                neo4j.Query(text),
-                database_=self.database,
-                routing_=RoutingControl.WRITE,
-            )
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run(neo4j.Query(text))
+                await result.consume()
         except (Neo4jError, DriverError) as err:
             log.error("graph_layer: schema statement in %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err

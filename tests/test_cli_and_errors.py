@@ -43,7 +43,7 @@ async def test_schema_has_every_constraint_and_search_index(
     assert not {"thread_search", "step_search", "step_created", "step_name"} & set(by_name)
     assert by_name["thread_user_activity"]["state"] == "ONLINE"
     version = await query(driver, "MATCH (m:GraphLayerSchema) RETURN m.version AS v")
-    assert version == [{"v": 5}]
+    assert version == [{"v": 7}]
 
 
 async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
@@ -58,7 +58,7 @@ async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
            "MATCH (m:GraphLayerSchema) SET m.version = 4"]
     for statement in old:
         await query(driver, statement)
-    assert await apply_schema(layer.executor) == 5
+    assert await apply_schema(layer.executor) == 7
     names = {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
     assert {"thread_name_search", "step_text_search"} <= names
     assert not {"thread_search", "step_search", "step_name"} & names
@@ -68,6 +68,34 @@ async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
     page = await layer.list_threads(Pagination(first=5),
                                     ThreadFilter(userId=user.id, search="upgrade"))
     assert [t["id"] for t in page.data] == ["upgraded-thread"]
+
+
+async def test_schema_upgrade_from_version_5_backfills_the_analytics(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """A graph written by schema version 5 (no step durations, no stale marks, step_model)
+    gets durations and stale marks once, and the covering indexes; its analytics then work."""
+    old = ["DROP INDEX step_latency IF EXISTS", "DROP INDEX step_llm_calls IF EXISTS",
+           "CREATE INDEX step_model FOR (s:Step) ON (s.model)",
+           "CREATE (:User {id: 'u5', identifier: 'v5@example.com'})-[:AUTHORED]->"
+           "(t:Thread {id: 'v5-thread', createdAt: datetime(), lastActivity: datetime()})"
+           "-[:CONTAINS]->(:Step {id: 'v5-step', threadId: 'v5-thread', type: 'tool', "
+           "name: 'search', isError: false, createdAt: datetime('2026-10-01T00:00:00Z'), "
+           "start: datetime('2026-10-01T00:00:00Z'), end: datetime('2026-10-01T00:00:01.5Z')})",
+           "MATCH (m:GraphLayerSchema) SET m.version = 5"]
+    for statement in old:
+        await query(driver, statement)
+    assert await apply_schema(layer.executor) == 7
+    names = {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
+    assert {"step_latency", "step_duration", "step_turn", "step_llm_calls"} <= names
+    assert "step_model" not in names
+    rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) "
+                               "RETURN t:AnalyticsStale AS stale, s.durationMs AS ms")
+    assert rows == [{"stale": True, "ms": 1500}]
+    await query(driver, "MATCH (t:Thread) REMOVE t:AnalyticsStale")
+    assert await apply_schema(layer.executor) == 7  # upgrades run once
+    rows = await query(driver, "MATCH (t:AnalyticsStale) RETURN t.id AS id")
+    assert rows == []
 
 
 async def test_database_down_raises_database_error_not_none(chainlit_context: object) -> None:

@@ -72,6 +72,26 @@ async def test_update_before_create_and_empty_values_never_overwrite(
     assert got["isError"] is True  # a failure reported by any snapshot stays
 
 
+async def test_duration_follows_start_and_end(layer: Neo4jDataLayer, driver: AsyncDriver) -> None:
+    """durationMs (read by the latency analytics) is end - start of the stored step, whatever
+    order the snapshots land in; without an end there is none."""
+    thread_id = new_id()
+    s = step(thread_id, 10, end=None)
+
+    async def duration() -> object:
+        rows = await query(driver, "MATCH (s:Step {id: $id}) RETURN s.durationMs AS ms", id=s["id"])
+        return rows[0]["ms"]
+
+    await layer.create_step(s)
+    assert await duration() is None
+    await layer.update_step(dict(s, end=ts(12.25)))
+    assert await duration() == 2250
+    await layer.update_step(dict(s, start=ts(9), end=ts(12.25)))  # an earlier start is kept
+    assert await duration() == 3250
+    await layer.update_step(dict(s, start=ts(11), end=ts(13)))  # a later one is not
+    assert await duration() == 4000
+
+
 async def test_placeholder_parent_and_run_never_downgrades(layer: Neo4jDataLayer) -> None:
     thread_id = new_id()
     parent = step(thread_id, 0, kind="tool", name="retrieve")

@@ -11,6 +11,7 @@ REMOVE t._lock
 WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
 CALL (t, status) {
   WITH t WHERE status = 'ok'
+  SET t:AnalyticsStale  // a placeholder step changes the thread's shape
   MERGE (e:Element {id: $elementId})
   ON CREATE SET e.threadId = $threadId
   WITH t, e WHERE e.threadId = $threadId

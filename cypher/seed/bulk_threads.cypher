@@ -9,7 +9,7 @@ MATCH (u:User {id: row.userId})
 MERGE (t:Thread {id: row.id})
 ON CREATE SET t.createdAt = $now
 SET t += row.props, t.lastActivity = row.lastActivity, t.lastMessageAt = row.lastMessageAt,
-    t.userId = u.id
+    t.userId = u.id, t:AnalyticsStale
 MERGE (u)-[:AUTHORED]->(t)
 WITH count(*) AS threads
 CALL () {
@@ -19,7 +19,8 @@ CALL () {
   ON CREATE SET s.threadId = row.threadId, s.isError = false
   SET s += row.props, s.createdAt = row.createdAt, s.start = row.start, s.type = row.type,
       s.isError = coalesce(s.isError, false),
-      s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END
+      s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,
+      s.durationMs = row.props.end.epochMillis - row.start.epochMillis
   MERGE (t)-[:CONTAINS]->(s)
   RETURN count(*) AS steps
 }

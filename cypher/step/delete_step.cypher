@@ -1,11 +1,12 @@
 // Delete a step and all its descendants, with their elements and feedback, in one transaction,
-// then recompute the thread's last activity from the messages left.
+// then recompute the thread's last activity from the messages left. Locks the thread (marking
+// it :AnalyticsStale) first.
 // mode: write
 // params: stepId
 // returns: objectKeys (stored files to remove), deleted (number of steps)
 MATCH (root:Step {id: $stepId})
 OPTIONAL MATCH (t:Thread)-[:CONTAINS]->(root)
-SET t._lock = true
+SET t._lock = true, t:AnalyticsStale
 REMOVE t._lock
 WITH t, root
 MATCH (root)-[:PARENT_OF*0..]->(s:Step)

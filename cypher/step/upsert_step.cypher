@@ -1,8 +1,9 @@
 // Idempotent, order-independent upsert of a full step snapshot. Creates the thread and a
 // placeholder parent when missing, keeps the earliest createdAt/start, never lets a `run`
 // overwrite a real type, never clears isError (new steps start false), replaces metadata
-// when given, and moves the thread's last activity forward for messages. Locks the thread
-// first; a deleted thread is left alone.
+// when given, keeps durationMs = end - start, and moves the thread's last activity forward for
+// messages. Locks the thread first and marks it :AnalyticsStale (its analytics summaries are
+// refreshed before they are read again); a deleted thread is left alone.
 // mode: write
 // params: threadId, stepId, props, type, createdAt, start, metadata, favorite, parentId, now
 // returns: status ('ok' | 'deleted'), stepThreadId
@@ -13,6 +14,7 @@ REMOVE t._lock
 WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
 CALL (t, status) {
   WITH t WHERE status = 'ok'
+  SET t:AnalyticsStale
   MERGE (s:Step {id: $stepId})
   ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
   WITH t, s WHERE s.threadId = $threadId
@@ -26,6 +28,7 @@ CALL (t, status) {
                     ELSE $type END,
       s.metadata = coalesce($metadata, s.metadata),
       s.favorite = CASE WHEN $metadata IS NULL THEN s.favorite WHEN $favorite THEN true END
+  SET s.durationMs = s.end.epochMillis - s.start.epochMillis
   REMOVE s.placeholder
   MERGE (t)-[:CONTAINS]->(s)
   WITH t, s

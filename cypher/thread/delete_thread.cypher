@@ -27,4 +27,5 @@ CALL (t) {
 }
 SET t = {id: t.id, deletedAt: $now}
 SET t:Deleted
+REMOVE t:AnalyticsStale
 RETURN objectKeys, existed

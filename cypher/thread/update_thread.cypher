@@ -1,5 +1,5 @@
 // Upsert a thread: set name/tags, merge metadata keys (one property per key, null removes it),
-// link the owner once. Locks the thread first so concurrent merges serialise and a deleted thread
+// link the owner once, mark it :AnalyticsStale. Locks the thread first so concurrent merges serialise and a deleted thread
 // (a tombstone labelled :Deleted) is never revived. No row back means the user id is unknown.
 // mode: write
 // params: threadId, userId, props, now
@@ -20,7 +20,7 @@ WITH t, u, owner,
      END AS status
 CALL (t, u, owner, status) {
   WITH t, u, owner WHERE status = 'ok'
-  SET t += $props
+  SET t += $props, t:AnalyticsStale
   WITH t, u, owner WHERE u IS NOT NULL AND owner IS NULL
   MERGE (u)-[:AUTHORED]->(t)
   SET t.userId = u.id

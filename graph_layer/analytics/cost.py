@@ -23,7 +23,8 @@ def token_cost(db: AnalyticsDB, by: str = "model",
     if by not in GROUPS:
         raise InvalidInputError(f"by must be one of {GROUPS}, got {by!r}")
     table = DEFAULT_PRICES if prices is None else prices
-    df = db.frame("cost/tokens", **filters(start, end, user))
+    df = db.frame("cost/tokens", by=by, **filters(start, end, user))
+    df = df.drop(columns="key") if by == "model" else df.rename(columns={"key": by})
     prompt_price = df["model"].map(lambda m: table[m][0] if m in table else float("nan"))
     completion_price = df["model"].map(lambda m: table[m][1] if m in table else float("nan"))
     df["cost"] = (df["prompt_tokens"] * prompt_price

@@ -3,7 +3,7 @@ runs one named file from ``cypher/analytics/`` and gets a pandas DataFrame back.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -35,23 +35,37 @@ class AnalyticsDB:
 
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
         """Run ``cypher/analytics/<name>.cypher`` (a read) and return its rows as a DataFrame."""
+        records, keys = self._run(name, params)
+        return pd.DataFrame([r.values() for r in records], columns=list(keys))
+
+    def refresh_summaries(self, batch: int = 500,
+                          on_batch: Callable[[int], None] | None = None) -> int:
+        """Bring the thread and turn summaries up to date (``summaries/refresh.cypher``, one
+        transaction per ``batch`` threads) and return how many threads were refreshed: the
+        threads written since the last refresh, so usually a few. Every analysis that reads
+        summaries calls this first; a large import is refreshed once, by ``graph-layer seed``
+        or by calling this."""
+        refreshed = 0
+        while True:
+            records, _ = self._run("summaries/refresh", {"batch": batch})
+            done = int(records[0]["refreshed"]) if records else 0
+            refreshed += done
+            if on_batch is not None:
+                on_batch(done)
+            if done < batch:
+                return refreshed
+
+    def _run(self, name: str, params: dict[str, Any]) -> tuple[list[neo4j.Record], list[str]]:
         query = queries.get(f"analytics/{name}")
         query.check_params(params)
+        routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
         try:
             records, _, keys = self.driver.execute_query(
-                neo4j.Query(query.text), params, database_=self.database,
-                routing_=RoutingControl.READ,
+                neo4j.Query(query.text), params, database_=self.database, routing_=routing,
             )
         except (Neo4jError, DriverError) as err:
             raise DatabaseError(f"cypher/analytics/{name}.cypher failed: {err}") from err
-        return pd.DataFrame([r.values() for r in records], columns=list(keys))
-
-    def frames(self, *calls: tuple[str, dict[str, Any]]) -> list[pd.DataFrame]:
-        """Several ``frame(name, **params)`` calls at once, each in its own session (the driver
-        is thread-safe): the server runs them on separate cores."""
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            futures = [pool.submit(self.frame, name, **params) for name, params in calls]
-            return [future.result() for future in futures]
+        return records, keys
 
     def close(self) -> None:
         """Close the driver if this object created it."""

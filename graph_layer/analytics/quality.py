@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from graph_layer.analytics.db import AnalyticsDB, When, filters
@@ -13,19 +11,14 @@ from graph_layer.errors import InvalidInputError
 ITEMS = ("tool", "step_name", "model", "path")
 
 
-def _turn_feedback_call(by: str, start: When, end: When,
-                        user: str | None) -> tuple[str, dict[str, Any]]:
+def turn_feedback(db: AnalyticsDB, by: str, start: When, end: When,
+                  user: str | None) -> pd.DataFrame:
+    """Per item of a turn (``by``: tool, step_name, model or path): ``turns``, ``rated``,
+    ``positive``, ``negative`` (most turns first), from freshly refreshed turn summaries."""
     if by not in ITEMS:
         raise InvalidInputError(f"by must be one of {ITEMS}, got {by!r}")
-    if by == "path":
-        return "quality/turn_feedback_by_path", filters(start, end, user)
-    return "quality/turn_feedback", {"by": by, **filters(start, end, user)}
-
-
-def _turn_feedback(db: AnalyticsDB, by: str, start: When, end: When,
-                   user: str | None) -> pd.DataFrame:
-    name, params = _turn_feedback_call(by, start, end, user)
-    return db.frame(name, **params)
+    db.refresh_summaries()
+    return db.frame("quality/turn_feedback", by=by, **filters(start, end, user))
 
 
 def feedback_by(db: AnalyticsDB, by: str = "tool", start: When = None, end: When = None,
@@ -33,7 +26,7 @@ def feedback_by(db: AnalyticsDB, by: str = "tool", start: When = None, end: When
     """Per ``item`` (a tool, step name, model or step-type path, as ``by`` says): ``turns``
     containing it, ``rated`` turns, ``positive``/``negative``, ``feedback_rate`` (rated /
     turns) and ``share_positive`` (positive / rated)."""
-    df = _turn_feedback(db, by, start, end, user)
+    df = turn_feedback(db, by, start, end, user)
     df["feedback_rate"] = df["rated"] / df["turns"]
     df["share_positive"] = df["positive"] / df["rated"].where(df["rated"] > 0)
     return df
@@ -47,12 +40,9 @@ def thumbs_down_lift(db: AnalyticsDB, by: str = "tool", start: When = None, end:
     for thumbs-up, ``support`` = share of all rated turns, ``lift`` = support_down / support_up
     (> 1: over-represented under thumbs-down). Sorted by lift; ``min_support`` drops rare items.
     """
-    call = _turn_feedback_call(by, start, end, user)
-    if by == "path":  # every turn has exactly one path: the items add up to the totals
-        items = db.frame(call[0], **call[1])
-        totals = items
-    else:
-        items, totals = db.frames(call, ("quality/rated_turns", filters(start, end, user)))
+    items = turn_feedback(db, by, start, end, user)
+    # every turn has exactly one path, so the paths' counts add up to the rated-turn totals
+    totals = items if by == "path" else turn_feedback(db, "path", start, end, user)
     down = int(totals["negative"].sum())
     up = int(totals["positive"].sum())
     df = items[["item", "negative", "positive", "rated"]].copy()

@@ -6,6 +6,7 @@ import networkx as nx
 import pandas as pd
 
 from graph_layer.analytics.db import AnalyticsDB, When, filters
+from graph_layer.analytics.quality import turn_feedback
 from graph_layer.errors import NotFoundError
 
 THREAD_NODE = "thread"
@@ -16,6 +17,7 @@ def thread_shapes(db: AnalyticsDB, start: When = None, end: When = None,
     """One row per thread (filtered by last activity): ``steps``, ``depth`` (longest
     root-to-leaf chain), ``max_branching`` (most children of one step), ``tool_steps``,
     ``llm_steps``, ``turns`` (user messages), ``errors``, ``steps_per_turn``."""
+    db.refresh_summaries()
     df = db.frame("trees/thread_shapes", **filters(start, end, user))
     df["last_activity"] = pd.to_datetime(df["last_activity"], format="ISO8601")
     df["steps_per_turn"] = df["steps"] / df["turns"].where(df["turns"] > 0)
@@ -26,7 +28,8 @@ def turn_paths(db: AnalyticsDB, start: When = None, end: When = None, user: str 
                limit: int = 20) -> pd.DataFrame:
     """The most common step-type paths from a user message to the answer: ``path``, ``turns``,
     ``share`` (of the turns listed)."""
-    df = db.frame("trees/turn_paths", **filters(start, end, user), limit=limit)
+    paths = turn_feedback(db, "path", start, end, user)  # most turns first, then by path
+    df = paths.head(limit)[["item", "turns"]].rename(columns={"item": "path"})
     df["share"] = df["turns"] / df["turns"].sum() if len(df) else 0.0
     return df
 

@@ -13,6 +13,7 @@ from chainlit.session import HTTPSession
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from graph_layer.analytics.db import AnalyticsDB
 from graph_layer.errors import GraphLayerError
 from graph_layer.layer import Neo4jDataLayer
 from graph_layer.seed import bulk, through_layer
@@ -87,3 +88,20 @@ def seed_command(
         f"({counts['steps'] / max(seconds, 1e-9):.0f} steps/s, "
         f"{'bulk writer' if use_bulk else 'through the layer'})"
     )
+    refresh_summaries(counts["threads"])
+
+
+def refresh_summaries(threads: int) -> None:
+    """Summarise the new threads for the analytics now, so the first analysis needn't."""
+    columns = (TextColumn("[bold]summarising"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    started = time.perf_counter()
+    try:
+        with Progress(*columns, console=console) as progress, AnalyticsDB() as db:
+            task = progress.add_task("summaries", total=threads)
+            refreshed = db.refresh_summaries(on_batch=lambda n: progress.advance(task, n))
+    except GraphLayerError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(code=1) from err
+    console.print(f"analytics summaries of {refreshed} threads refreshed in "
+                  f"{time.perf_counter() - started:.1f} s")

@@ -1,16 +1,36 @@
-// Token usage of llm calls (steps whose generation names a model) per model, user and thread:
-// calls, prompt and completion tokens. Filtered by step creation time and thread owner.
+// Token usage of llm calls (steps whose generation names a model) per model and, as $by says,
+// per owner ('user'), per thread ('thread_id') or in total ('model'): calls, prompt and
+// completion tokens. Filtered by step creation time and thread owner.
 // mode: read
-// params: start, end, user
-// returns: model, user, thread_id, calls, prompt_tokens, completion_tokens
-// Starts from the step_model index (it holds llm calls only), not from every thread's steps.
+// params: by, start, end, user
+// returns: model, key, calls, prompt_tokens, completion_tokens
+// Calls per model and thread come from a scan of the step_llm_calls index and the token sums
+// from seeks in step_prompt_tokens / step_completion_tokens: no step node is read. Owners are
+// looked up per thread only when grouped or filtered by them.
 MATCH (s:Step)
-WHERE s.model IS NOT NULL
+WHERE s.model IS NOT NULL AND s.threadId IS NOT NULL AND s.createdAt IS NOT NULL
   AND ($start IS NULL OR s.createdAt >= $start) AND ($end IS NULL OR s.createdAt < $end)
-MATCH (t:Thread)-[:CONTAINS]->(s)
-OPTIONAL MATCH (u:User)-[:AUTHORED]->(t)
-WITH s, t, u WHERE $user IS NULL OR u.identifier = $user
-RETURN s.model AS model, u.identifier AS user, t.id AS thread_id, count(*) AS calls,
-       sum(coalesce(s.promptTokens, 0)) AS prompt_tokens,
-       sum(coalesce(s.completionTokens, 0)) AS completion_tokens
-ORDER BY model, user, thread_id
+WITH s.model AS model, s.threadId AS threadId, count(*) AS calls
+CALL (model, threadId) {
+  MATCH (s:Step)
+  WHERE s.model = model AND s.threadId = threadId AND s.createdAt IS NOT NULL
+    AND s.promptTokens IS NOT NULL
+    AND ($start IS NULL OR s.createdAt >= $start) AND ($end IS NULL OR s.createdAt < $end)
+  RETURN sum(s.promptTokens) AS prompt
+}
+CALL (model, threadId) {
+  MATCH (s:Step)
+  WHERE s.model = model AND s.threadId = threadId AND s.createdAt IS NOT NULL
+    AND s.completionTokens IS NOT NULL
+    AND ($start IS NULL OR s.createdAt >= $start) AND ($end IS NULL OR s.createdAt < $end)
+  RETURN sum(s.completionTokens) AS completion
+}
+OPTIONAL CALL (threadId) {
+  WITH threadId WHERE $by = 'user' OR $user IS NOT NULL
+  MATCH (u:User)-[:AUTHORED]->(:Thread {id: threadId})
+  RETURN u.identifier AS owner
+}
+WITH * WHERE $user IS NULL OR owner = $user
+RETURN model, CASE $by WHEN 'user' THEN owner WHEN 'thread_id' THEN threadId END AS key,
+       sum(calls) AS calls, sum(prompt) AS prompt_tokens, sum(completion) AS completion_tokens
+ORDER BY model, key
