@@ -12,6 +12,7 @@ from rich.console import Console
 
 from graph_layer.demo.launcher import demo_command
 from graph_layer.errors import GraphLayerError
+from graph_layer.extras import analytics_installed
 from graph_layer.seed.command import seed_command
 from graph_layer.user_cli import user_app
 
@@ -89,7 +90,7 @@ app.command("seed")(seed_command)
 
 # Commands that need more than the base install: the [analytics] extra, or the repository's
 # benchmarks/ folder (not shipped in the wheel).
-if find_spec("pandas") is not None:
+if analytics_installed():
     from graph_layer.analytics.timing import timing_command
 
     app.command("analytics-timing")(timing_command)

@@ -9,7 +9,7 @@ from typing import Any
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import DriverError, Neo4jError, TransientError
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
@@ -95,13 +95,23 @@ class Executor:
                 from err
         return [row_of(record, query.plain_values) for record in records]
 
-    async def run_statement(self, name: str, text: str) -> None:
+    async def run_statement(self, name: str, text: str, attempts: int = 3) -> None:
         """Run one parameterless statement from a query file (schema DDL, upgrades) in an
-        auto-commit transaction: the only kind a batching ``CALL ... IN TRANSACTIONS`` runs in."""
+        auto-commit transaction: the only kind a batching ``CALL ... IN TRANSACTIONS`` runs in.
+        The driver retries none of those, so a transient error (a deadlock with a live writer)
+        is retried here; schema statements are idempotent."""
         try:
-            async with self.driver.session(database=self.database) as session:
-                result = await session.run(neo4j.Query(text))
-                await result.consume()
+            for attempt in range(1, attempts + 1):
+                try:
+                    async with self.driver.session(database=self.database) as session:
+                        result = await session.run(neo4j.Query(text))
+                        await result.consume()
+                    return
+                except TransientError as err:
+                    if attempt == attempts:
+                        raise
+                    log.warning("graph_layer: %s: retrying after %s", name, err)
+                    await asyncio.sleep(0.5 * attempt)
         except (Neo4jError, DriverError) as err:
             log.error("graph_layer: schema statement in %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err

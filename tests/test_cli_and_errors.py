@@ -9,10 +9,12 @@ import sys
 import pytest
 from chainlit.types import Pagination, ThreadFilter
 from chainlit.user import User
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, GraphDatabase
 
-from graph_layer import DatabaseError, Neo4jDataLayer
-from graph_layer.schema import apply_schema
+from graph_layer import DatabaseError, Neo4jDataLayer, analytics
+from graph_layer.analytics import AnalyticsDB
+from graph_layer.errors import ConfigurationError
+from graph_layer.schema import apply_schema, code_version
 from tests.conftest import Server, free_port, query
 
 
@@ -43,23 +45,29 @@ async def test_schema_has_every_constraint_and_search_index(
     assert not {"thread_search", "step_search", "step_created", "step_name"} & set(by_name)
     assert by_name["thread_user_activity"]["state"] == "ONLINE"
     version = await query(driver, "MATCH (m:GraphLayerSchema) RETURN m.version AS v")
-    assert version == [{"v": 7}]
+    assert version == [{"v": code_version()}] == [{"v": 7}]
+
+
+async def _upgrade(layer: Neo4jDataLayer, driver: AsyncDriver, old: list[str]) -> set[str]:
+    """Set the database up as an older version left it, apply this version's schema, and
+    return the names of the indexes after it."""
+    for statement in old:
+        await query(driver, statement)
+    assert await apply_schema(layer.executor) == code_version()
+    return {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
 
 
 async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
     layer: Neo4jDataLayer, driver: AsyncDriver
 ) -> None:
     """A database set up by schema version 4 (full-text indexes updated inside each commit, and
-    range indexes no plan used) gets the version 5 indexes, and search works after it."""
+    range indexes no plan used) gets the newer search indexes, and search works after it."""
     old = ["DROP INDEX thread_name_search IF EXISTS", "DROP INDEX step_text_search IF EXISTS",
            "CREATE FULLTEXT INDEX thread_search FOR (t:Thread) ON EACH [t.name]",
            "CREATE FULLTEXT INDEX step_search FOR (s:Step) ON EACH [s.input, s.output]",
            "CREATE INDEX step_name FOR (s:Step) ON (s.name)",
            "MATCH (m:GraphLayerSchema) SET m.version = 4"]
-    for statement in old:
-        await query(driver, statement)
-    assert await apply_schema(layer.executor) == 7
-    names = {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
+    names = await _upgrade(layer, driver, old)
     assert {"thread_name_search", "step_text_search"} <= names
     assert not {"thread_search", "step_search", "step_name"} & names
     user = await layer.create_user(User(identifier="upgrader"))
@@ -70,30 +78,43 @@ async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
     assert [t["id"] for t in page.data] == ["upgraded-thread"]
 
 
+NEW_IN_6 = ["step_latency", "step_duration", "step_turn", "step_llm_calls", "step_prompt_tokens",
+            "step_completion_tokens"]
+
+
 async def test_schema_upgrade_from_version_5_backfills_the_analytics(
-    layer: Neo4jDataLayer, driver: AsyncDriver
+    layer: Neo4jDataLayer, driver: AsyncDriver, clean_db: Server
 ) -> None:
-    """A graph written by schema version 5 (no step durations, no stale marks, step_model)
-    gets durations and stale marks once, and the covering indexes; its analytics then work."""
-    old = ["DROP INDEX step_latency IF EXISTS", "DROP INDEX step_llm_calls IF EXISTS",
+    """A graph written by schema version 5 (no step durations, nameless steps without a name
+    property, no stale marks, step_model) gets durations, names and stale marks once, and the
+    covering indexes; the analytics refuse it until then."""
+    old = [*(f"DROP INDEX {name} IF EXISTS" for name in NEW_IN_6),
            "CREATE INDEX step_model FOR (s:Step) ON (s.model)",
            "CREATE (:User {id: 'u5', identifier: 'v5@example.com'})-[:AUTHORED]->"
            "(t:Thread {id: 'v5-thread', createdAt: datetime(), lastActivity: datetime()})"
            "-[:CONTAINS]->(:Step {id: 'v5-step', threadId: 'v5-thread', type: 'tool', "
-           "name: 'search', isError: false, createdAt: datetime('2026-10-01T00:00:00Z'), "
+           "isError: false, createdAt: datetime('2026-10-01T00:00:00Z'), "
            "start: datetime('2026-10-01T00:00:00Z'), end: datetime('2026-10-01T00:00:01.5Z')})",
            "MATCH (m:GraphLayerSchema) SET m.version = 5"]
-    for statement in old:
-        await query(driver, statement)
-    assert await apply_schema(layer.executor) == 7
-    names = {row["name"] for row in await query(driver, "SHOW INDEXES YIELD name RETURN name")}
-    assert {"step_latency", "step_duration", "step_turn", "step_llm_calls"} <= names
-    assert "step_model" not in names
-    rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) "
-                               "RETURN t:AnalyticsStale AS stale, s.durationMs AS ms")
-    assert rows == [{"stale": True, "ms": 1500}]
+    sync_driver = GraphDatabase.driver(clean_db.uri, auth=clean_db.auth)
+    try:
+        for statement in old:
+            await query(driver, statement)
+        with pytest.raises(ConfigurationError, match="schema apply"):
+            analytics.latency_by_step(AnalyticsDB(sync_driver, database=clean_db.database))
+        names = await _upgrade(layer, driver, [])
+        assert set(NEW_IN_6) <= names
+        assert "step_model" not in names
+        rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) RETURN "
+                                   "t:AnalyticsStale AS stale, s.durationMs AS ms, s.name AS name")
+        assert rows == [{"stale": True, "ms": 1500, "name": ""}]
+        latency = analytics.latency_by_step(AnalyticsDB(sync_driver, database=clean_db.database))
+        assert latency[["type", "name", "steps", "max_ms"]].values.tolist() == \
+            [["tool", "", 1, 1500]]
+    finally:
+        sync_driver.close()
     await query(driver, "MATCH (t:Thread) REMOVE t:AnalyticsStale")
-    assert await apply_schema(layer.executor) == 7  # upgrades run once
+    assert await apply_schema(layer.executor) == code_version()  # upgrades run once
     rows = await query(driver, "MATCH (t:AnalyticsStale) RETURN t.id AS id")
     assert rows == []
 

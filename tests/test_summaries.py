@@ -5,6 +5,7 @@ summary-backed analyses equal an independent computation over what was written."
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -107,6 +108,19 @@ async def test_summaries_follow_each_kind_of_write(
     late = _turn(1, ["search", "calculator", "weather"], second=10)[6:8]  # added to an old turn
     await add(late)
     _check(db, spec)
+    tool = next(s for s in spec.steps if s["id"] == "t1-tool0")
+    tool["isError"] = True
+    await layer.update_step(dict(tool))  # a step fails
+    _check(db, spec)
+    llm = next(s for s in spec.steps if s["id"] == "t1-llm0")
+    llm["parentId"] = "t1-run"
+    await layer.update_step(dict(llm))  # a step moves to another parent
+    _check(db, spec)
+    await layer.create_element({"id": "note", "threadId": THREAD, "forId": "ghost",  # type: ignore[typeddict-item]
+                                "type": "text", "name": "note", "display": "inline"})
+    spec.steps.append({"id": "ghost", "parentId": None, "type": "run", "name": "",
+                       "isError": False})  # an element for a step not written yet: a placeholder
+    _check(db, spec)
     await layer.delete_step("t1-tool1")  # a subtree goes
     spec.steps[:] = [s for s in spec.steps if s["id"] not in ("t1-tool1", "t1-llm1")]
     _check(db, spec)
@@ -116,20 +130,24 @@ async def test_summaries_follow_each_kind_of_write(
     stale = await query(layer.executor.driver, "MATCH (t:AnalyticsStale) RETURN t.id AS id")
     assert stale == []  # every analysis refreshed what it read
 
-    # turns written while other clients refresh: a write never gets lost behind a refresh
-    stop = False
+    # turns written while another client refreshes: no write gets lost behind a refresh
+    writing, stop = threading.Event(), threading.Event()
+    rounds_while_writing = 0
 
-    def refresh_until_stopped() -> int:
-        rounds = 0
-        while not stop:
+    def refresh_until_stopped() -> None:
+        nonlocal rounds_while_writing
+        while not stop.is_set():
             db.refresh_summaries(batch=1)
-            rounds += 1
-        return rounds
+            rounds_while_writing += writing.is_set()
 
     refresher = asyncio.create_task(asyncio.to_thread(refresh_until_stopped))
+    await asyncio.sleep(0.2)  # the refresher is running before the writes start
+    writing.set()
     await asyncio.gather(*(add(_turn(n, ["search"] * (n % 3))) for n in range(2, 14)))
-    stop = True
-    assert await refresher > 0
+    writing.clear()
+    stop.set()
+    await refresher
+    assert rounds_while_writing >= 5, rounds_while_writing  # they did overlap
     _check(db, spec)
 
     await layer.delete_thread(THREAD)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,3 +103,14 @@ def test_benchmark_scale_batches_never_reuse_a_thread_or_user() -> None:
         threads |= ids
         users |= owners
         loaded = target
+
+
+def test_base_commands_import_without_the_analytics_extra() -> None:
+    """networkx (and pandas, unless chainlit brings it) come with the [analytics] extra: the
+    CLI's other commands (seed included) must not import the analytics."""
+    code = ("import sys, graph_layer.seed.command, graph_layer.demo.launcher, "
+            "graph_layer.user_cli; "
+            "print(sorted({'graph_layer.analytics', 'networkx'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"

@@ -7,9 +7,10 @@
 // - per-thread and per-turn summaries are refreshed before an analysis reads them
 //   (cypher/analytics/summaries/refresh.cypher) for the threads every write marks
 //   :AnalyticsStale; `step_turn` finds the summarised turns.
-// The two data statements upgrade a database written by an older version (once: only while
-// the recorded version is below 6), in batches so a large graph never needs one huge
-// transaction.
+// The data statements upgrade a database written by an older version (or by something that
+// recorded no version) once: never again after a version of 6 or more is recorded. They work
+// in batches so a large graph never needs one huge transaction. Steps get an empty name when
+// they have none (the layer now stores one for every step: the covering index needs it).
 // mode: write
 // params:
 CREATE INDEX step_latency IF NOT EXISTS FOR (s:Step) ON (s.type, s.name, s.durationMs, s.createdAt);
@@ -21,13 +22,21 @@ CREATE INDEX step_prompt_tokens IF NOT EXISTS
   FOR (s:Step) ON (s.model, s.threadId, s.createdAt, s.promptTokens);
 CREATE INDEX step_completion_tokens IF NOT EXISTS
   FOR (s:Step) ON (s.model, s.threadId, s.createdAt, s.completionTokens);
-MATCH (m:GraphLayerSchema) WHERE m.version < 6
+OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
+WITH m WHERE m IS NULL OR m.version < 6
 MATCH (s:Step) WHERE s.durationMs IS NULL AND s.end IS NOT NULL AND s.start IS NOT NULL
 CALL (s) {
   SET s.durationMs = s.end.epochMillis - s.start.epochMillis
 } IN TRANSACTIONS OF 10000 ROWS;
-MATCH (m:GraphLayerSchema) WHERE m.version < 6
+OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
+WITH m WHERE m IS NULL OR m.version < 6
 MATCH (t:Thread) WHERE NOT t:Deleted
 CALL (t) {
   SET t:AnalyticsStale
+} IN TRANSACTIONS OF 10000 ROWS;
+OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
+WITH m WHERE m IS NULL OR m.version < 6
+MATCH (s:Step) WHERE s.name IS NULL
+CALL (s) {
+  SET s.name = ''
 } IN TRANSACTIONS OF 10000 ROWS;

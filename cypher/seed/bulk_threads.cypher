@@ -20,7 +20,8 @@ CALL () {
   SET s += row.props, s.createdAt = row.createdAt, s.start = row.start, s.type = row.type,
       s.isError = coalesce(s.isError, false),
       s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,
-      s.durationMs = row.props.end.epochMillis - row.start.epochMillis
+      s.durationMs = row.props.end.epochMillis - row.start.epochMillis,
+      s.name = coalesce(row.props.name, '')
   MERGE (t)-[:CONTAINS]->(s)
   RETURN count(*) AS steps
 }

@@ -1,5 +1,7 @@
-"""Conversation analytics over the graph: each function runs one file from
-``cypher/analytics/`` and returns a pandas DataFrame (``thread_tree``: a networkx tree).
+"""Conversation analytics over the graph: each function reads with a file from
+``cypher/analytics/`` (after refreshing the summaries it reads, see
+``AnalyticsDB.refresh_summaries``) and returns a pandas DataFrame (``thread_tree``: a networkx
+tree).
 
     from graph_layer import analytics
     db = analytics.connect()              # NEO4J_* settings, as the layer

@@ -1,5 +1,5 @@
 """A synchronous connection for analytics (notebooks run their own event loop): every analysis
-runs one named file from ``cypher/analytics/`` and gets a pandas DataFrame back."""
+reads with a named file from ``cypher/analytics/`` and gets a pandas DataFrame back."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_layer import queries
 from graph_layer.convert import parse_time
-from graph_layer.errors import DatabaseError
+from graph_layer.errors import ConfigurationError, DatabaseError
+from graph_layer.schema import code_version
 from graph_layer.settings import Neo4jSettings
 
 When = datetime | date | str | None
@@ -29,33 +30,36 @@ class AnalyticsDB:
         self.settings = settings or Neo4jSettings()
         self.database = database or self.settings.database
         self._owns = driver is None
+        self._schema_checked = False
         self.driver = driver or GraphDatabase.driver(
             self.settings.uri, auth=self.settings.auth, notifications_min_severity="OFF"
         )
 
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run ``cypher/analytics/<name>.cypher`` (a read) and return its rows as a DataFrame."""
+        """Run ``cypher/analytics/<name>.cypher`` and return its rows as a DataFrame."""
         records, keys = self._run(name, params)
         return pd.DataFrame([r.values() for r in records], columns=list(keys))
 
-    def refresh_summaries(self, batch: int = 500,
+    def refresh_summaries(self, batch: int = 100,
                           on_batch: Callable[[int], None] | None = None) -> int:
         """Bring the thread and turn summaries up to date (``summaries/refresh.cypher``, one
-        transaction per ``batch`` threads) and return how many threads were refreshed: the
-        threads written since the last refresh, so usually a few. Every analysis that reads
-        summaries calls this first; a large import is refreshed once, by ``graph-layer seed``
-        or by calling this."""
-        refreshed = 0
+        transaction per ``batch`` threads, whose writers wait meanwhile) and return how many
+        stale threads were taken: those written since the last refresh, so usually a few.
+        Every analysis that reads summaries calls this first; a large import is refreshed once,
+        by ``graph-layer seed`` or by calling this."""
+        taken = 0
         while True:
             records, _ = self._run("summaries/refresh", {"batch": batch})
-            done = int(records[0]["refreshed"]) if records else 0
-            refreshed += done
+            done = int(records[0]["taken"])
+            taken += done
             if on_batch is not None:
                 on_batch(done)
             if done < batch:
-                return refreshed
+                return taken
 
     def _run(self, name: str, params: dict[str, Any]) -> tuple[list[neo4j.Record], list[str]]:
+        if not self._schema_checked:
+            self._check_schema()
         query = queries.get(f"analytics/{name}")
         query.check_params(params)
         routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
@@ -66,6 +70,24 @@ class AnalyticsDB:
         except (Neo4jError, DriverError) as err:
             raise DatabaseError(f"cypher/analytics/{name}.cypher failed: {err}") from err
         return records, keys
+
+    def _check_schema(self) -> None:
+        """Refuse a database whose schema is older than this package's: the analyses read
+        properties and indexes that only its upgrade brings (durations, summaries)."""
+        try:
+            records, _, _ = self.driver.execute_query(
+                neo4j.Query(queries.get("schema/read_version").text), database_=self.database,
+                routing_=RoutingControl.READ,
+            )
+        except (Neo4jError, DriverError) as err:
+            raise DatabaseError(f"cypher/schema/read_version.cypher failed: {err}") from err
+        recorded = records[0]["version"] if records else None
+        if recorded is None or recorded < code_version():
+            raise ConfigurationError(
+                f"the database's graph_layer schema is version {recorded}, the analytics need "
+                f"{code_version()}: run `graph-layer schema apply` (or start the app once)"
+            )
+        self._schema_checked = True
 
     def close(self) -> None:
         """Close the driver if this object created it."""

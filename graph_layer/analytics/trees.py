@@ -7,7 +7,7 @@ import pandas as pd
 
 from graph_layer.analytics.db import AnalyticsDB, When, filters
 from graph_layer.analytics.quality import turn_feedback
-from graph_layer.errors import NotFoundError
+from graph_layer.errors import InvalidInputError, NotFoundError
 
 THREAD_NODE = "thread"
 
@@ -28,6 +28,8 @@ def turn_paths(db: AnalyticsDB, start: When = None, end: When = None, user: str 
                limit: int = 20) -> pd.DataFrame:
     """The most common step-type paths from a user message to the answer: ``path``, ``turns``,
     ``share`` (of the turns listed)."""
+    if limit < 1:
+        raise InvalidInputError(f"limit must be at least 1, got {limit}")
     paths = turn_feedback(db, "path", start, end, user)  # most turns first, then by path
     df = paths.head(limit)[["item", "turns"]].rename(columns={"item": "path"})
     df["share"] = df["turns"] / df["turns"].sum() if len(df) else 0.0

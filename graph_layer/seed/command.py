@@ -13,8 +13,8 @@ from chainlit.session import HTTPSession
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph_layer.analytics.db import AnalyticsDB
 from graph_layer.errors import GraphLayerError
+from graph_layer.extras import analytics_installed
 from graph_layer.layer import Neo4jDataLayer
 from graph_layer.seed import bulk, through_layer
 from graph_layer.seed.synth import ThreadSpec, iter_threads, make_users
@@ -88,17 +88,20 @@ def seed_command(
         f"({counts['steps'] / max(seconds, 1e-9):.0f} steps/s, "
         f"{'bulk writer' if use_bulk else 'through the layer'})"
     )
-    refresh_summaries(counts["threads"])
+    if analytics_installed():
+        refresh_summaries()
 
 
-def refresh_summaries(threads: int) -> None:
+def refresh_summaries() -> None:
     """Summarise the new threads for the analytics now, so the first analysis needn't."""
-    columns = (TextColumn("[bold]summarising"), BarColumn(), MofNCompleteColumn(),
+    from graph_layer.analytics.db import AnalyticsDB
+
+    columns = (TextColumn("[bold]summarising"), BarColumn(), TextColumn("{task.completed}"),
                TimeElapsedColumn())
     started = time.perf_counter()
     try:
         with Progress(*columns, console=console) as progress, AnalyticsDB() as db:
-            task = progress.add_task("summaries", total=threads)
+            task = progress.add_task("summaries", total=None)
             refreshed = db.refresh_summaries(on_batch=lambda n: progress.advance(task, n))
     except GraphLayerError as err:
         console.print(f"[red]error:[/red] {err}")

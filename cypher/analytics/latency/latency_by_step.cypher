@@ -1,11 +1,12 @@
-// Step durations (durationMs = end - start) per type, name and model (llm calls; null
-// otherwise): count, mean, p50, p95, p99, max. Steps without start or end have no duration and
-// are skipped; filtered by creation time and thread owner.
+// Step durations (durationMs = end - start) per type, name and model (of llm, embedding and
+// rerank steps; null otherwise): count, mean, p50, p95, p99, max. Steps without start or end
+// have no duration and are skipped; filtered by creation time and thread owner.
 // mode: read
 // params: type, start, end, user
 // returns: type, name, model, steps, mean_ms, p50_ms, p95_ms, p99_ms, max_ms
-// The step_latency index holds type, name, duration and creation time: scanning it (or seeking
-// one $type in it) reads no node except llm calls for their model. Per user, the user's steps.
+// The step_latency index holds type, name, duration and creation time (every step has a type
+// and a name): scanning it, or seeking one $type in it, reads no node but the model steps'.
+// Per user, the user's steps.
 CALL () {
   MATCH (s:Step)
   WHERE $user IS NULL AND $type IS NULL AND s.type IS NOT NULL AND s.name IS NOT NULL
@@ -23,7 +24,7 @@ CALL () {
 }
 WITH s, type, name, ms
 WHERE ($start IS NULL OR created >= $start) AND ($end IS NULL OR created < $end)
-WITH type, name, CASE type WHEN 'llm' THEN s.model END AS model, ms
+WITH type, name, CASE WHEN type IN ['llm', 'embedding', 'rerank'] THEN s.model END AS model, ms
 RETURN type, name, model, count(*) AS steps, avg(ms) AS mean_ms,
        percentileCont(ms, 0.5) AS p50_ms, percentileCont(ms, 0.95) AS p95_ms,
        percentileCont(ms, 0.99) AS p99_ms, max(ms) AS max_ms

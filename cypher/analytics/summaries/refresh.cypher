@@ -7,52 +7,56 @@
 // run's descendants in start order), turnTools, turnNames, turnModels (distinct tool names,
 // step names and llm models below the run) and turnFeedback (the lowest value given to the
 // run's answer). Each thread is locked first, as writers lock it, so a write that commits
-// during the refresh marks the thread stale again instead of being missed.
+// during the refresh marks the thread stale again instead of being missed. Returns how many
+// stale threads it took (deleted ones are only unmarked): fewer than $batch means none is left.
 // mode: write
 // params: batch
-// returns: refreshed
+// returns: taken
 MATCH (t:AnalyticsStale)
 WITH t LIMIT $batch
 SET t._lock = true
 REMOVE t._lock, t:AnalyticsStale
-WITH t WHERE NOT t:Deleted
+WITH t
 CALL (t) {
-  MATCH (t)-[:CONTAINS]->(s:Step) WHERE s.turnAt IS NOT NULL
-  REMOVE s.turnAt, s.turnPath, s.turnTools, s.turnNames, s.turnModels, s.turnFeedback
-}
-CALL (t) {
-  WITH t WHERE EXISTS { (:User)-[:AUTHORED]->(t) }
-  MATCH (t)-[:CONTAINS]->(m:Step {type: 'user_message'})-[:PARENT_OF]->(run:Step {type: 'run'})
-  CALL (run) {
-    OPTIONAL MATCH (run)-[:PARENT_OF]->(:Step {type: 'assistant_message'})<-[:RATED]-(f:Feedback)
-    RETURN min(f.value) AS value
+  WITH t WHERE NOT t:Deleted
+  CALL (t) {
+    MATCH (t)-[:CONTAINS]->(s:Step) WHERE s.turnAt IS NOT NULL
+    REMOVE s.turnAt, s.turnPath, s.turnTools, s.turnNames, s.turnModels, s.turnFeedback
   }
-  CALL (run) {
-    OPTIONAL MATCH (run)-[:PARENT_OF*]->(d:Step)
-    WITH d ORDER BY d.start, d.createdAt, d.id
-    RETURN reduce(acc = 'user_message > run', x IN collect(d.type) | acc + ' > ' + x) AS path,
-           collect(DISTINCT CASE d.type WHEN 'tool' THEN d.name END) AS tools,
-           collect(DISTINCT d.name) AS names, collect(DISTINCT d.model) AS models
+  CALL (t) {
+    WITH t WHERE EXISTS { (:User)-[:AUTHORED]->(t) }
+    MATCH (t)-[:CONTAINS]->(m:Step {type: 'user_message'})-[:PARENT_OF]->(run:Step {type: 'run'})
+    CALL (run) {
+      OPTIONAL MATCH (run)-[:PARENT_OF]->(:Step {type: 'assistant_message'})<-[:RATED]-(f:Feedback)
+      RETURN min(f.value) AS value
+    }
+    CALL (run) {
+      OPTIONAL MATCH (run)-[:PARENT_OF*]->(d:Step)
+      WITH d ORDER BY d.start, d.createdAt, d.id
+      RETURN reduce(acc = 'user_message > run', x IN collect(d.type) | acc + ' > ' + x) AS path,
+             collect(DISTINCT CASE d.type WHEN 'tool' THEN d.name END) AS tools,
+             collect(DISTINCT d.name) AS names, collect(DISTINCT d.model) AS models
+    }
+    SET run.turnAt = m.createdAt, run.turnPath = path, run.turnTools = tools,
+        run.turnNames = names, run.turnModels = models, run.turnFeedback = value
   }
-  SET run.turnAt = m.createdAt, run.turnPath = path, run.turnTools = tools,
-      run.turnNames = names, run.turnModels = models, run.turnFeedback = value
+  CALL (t) {
+    OPTIONAL MATCH (t)-[:CONTAINS]->(s:Step)
+    RETURN count(s) AS steps,
+           max(COUNT { (s)-[:PARENT_OF]->() }) AS maxBranching,
+           sum(CASE s.type WHEN 'tool' THEN 1 ELSE 0 END) AS toolSteps,
+           sum(CASE s.type WHEN 'llm' THEN 1 ELSE 0 END) AS llmSteps,
+           sum(CASE s.type WHEN 'user_message' THEN 1 ELSE 0 END) AS turns,
+           sum(CASE WHEN s.isError THEN 1 ELSE 0 END) AS errors
+  }
+  CALL (t) {
+    // PARENT_OF only links steps, and the deepest path from a root ends at a leaf.
+    OPTIONAL MATCH (t)-[:CONTAINS]->(root:Step) WHERE NOT EXISTS { ()-[:PARENT_OF]->(root) }
+    OPTIONAL MATCH path = (root)-[:PARENT_OF*0..]->()
+    RETURN max(length(path)) + 1 AS depth
+  }
+  SET t.shapeSteps = steps, t.shapeDepth = depth, t.shapeMaxBranching = maxBranching,
+      t.shapeToolSteps = toolSteps, t.shapeLlmSteps = llmSteps, t.shapeTurns = turns,
+      t.shapeErrors = errors
 }
-CALL (t) {
-  OPTIONAL MATCH (t)-[:CONTAINS]->(s:Step)
-  RETURN count(s) AS steps,
-         max(COUNT { (s)-[:PARENT_OF]->() }) AS maxBranching,
-         sum(CASE s.type WHEN 'tool' THEN 1 ELSE 0 END) AS toolSteps,
-         sum(CASE s.type WHEN 'llm' THEN 1 ELSE 0 END) AS llmSteps,
-         sum(CASE s.type WHEN 'user_message' THEN 1 ELSE 0 END) AS turns,
-         sum(CASE WHEN s.isError THEN 1 ELSE 0 END) AS errors
-}
-CALL (t) {
-  // PARENT_OF only links steps, and the deepest path from a root ends at a leaf.
-  OPTIONAL MATCH (t)-[:CONTAINS]->(root:Step) WHERE NOT EXISTS { ()-[:PARENT_OF]->(root) }
-  OPTIONAL MATCH path = (root)-[:PARENT_OF*0..]->()
-  RETURN max(length(path)) + 1 AS depth
-}
-SET t.shapeSteps = steps, t.shapeDepth = depth, t.shapeMaxBranching = maxBranching,
-    t.shapeToolSteps = toolSteps, t.shapeLlmSteps = llmSteps, t.shapeTurns = turns,
-    t.shapeErrors = errors
-RETURN count(t) AS refreshed
+RETURN count(t) AS taken
