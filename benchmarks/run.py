@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chainlit.context import context_var
+
 from benchmarks import data as ds
 from benchmarks import workloads as wl
 from benchmarks.peers import (
@@ -26,6 +28,7 @@ from benchmarks.peers import (
 )
 from benchmarks.postgres import LocalPostgres
 from benchmarks.report import markdown, rows
+from graph_layer.context import use_http_context
 
 log = logging.getLogger("benchmarks")
 
@@ -142,7 +145,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             rec.finding(peer.name, "bulk load", base[peer.name] == want,
                         f"rows after load {base[peer.name]}")
 
-        token = wl.chainlit_context("bench-main")
+        token = use_http_context("bench-main")
         # warm-up (not recorded): query plans, prepared statements, pools, JIT
         for peer in peers:
             scratch = wl.Recorder()
@@ -212,7 +215,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                                 len(conv.elements), len(conv.feedbacks), plan.reps,
                                 plan.budget_s,
                                 f"{plan.resume_sizes[1]} steps @ +{target // 1000}k background")
-        wl.context_var.reset(token)
+        context_var.reset(token)
     finally:
         for peer in peers:
             try:

@@ -9,14 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainlit.context import ChainlitContext, context_var
 from chainlit.element import File
-from chainlit.session import HTTPSession
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.utils import utc_now
 
 from benchmarks.data import SEARCH_WORD
 from benchmarks.peers import Peer
+from graph_layer.context import use_http_context
 
 
 @dataclass
@@ -59,12 +58,6 @@ class Recorder:
             ln.wall_s, ln.calls = wall, total
 
 
-def chainlit_context(thread_id: str) -> Any:
-    session = HTTPSession(id=str(uuid.uuid4()), thread_id=thread_id, token=None, user=None,
-                          client_type="webapp")
-    return context_var.set(ChainlitContext(session))
-
-
 # -- chat -------------------------------------------------------------------------------------
 
 async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str) -> dict[str, int]:
@@ -76,7 +69,7 @@ async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str) -
 
     async def one(i: int) -> None:
         thread_id = str(uuid.uuid4())
-        chainlit_context(thread_id)  # this task's own context (tasks copy the context)
+        use_http_context(thread_id)  # this task's own context (tasks copy the context)
         user = await rec.timed(workload, "create_user", name,
                                layer.create_user(_user(f"chat-{tag}-{i}")))
         for turn in range(turns):

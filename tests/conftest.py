@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from chainlit.context import ChainlitContext, context_var
+from chainlit.context import context_var
 from chainlit.session import HTTPSession
 from neo4j import AsyncDriver, AsyncGraphDatabase, GraphDatabase
 
 from graph_layer import Neo4jDataLayer
+from graph_layer.context import use_http_context
 from graph_layer.settings import DEFAULT_PASSWORD
 
 
@@ -132,10 +132,8 @@ async def layer(
 @pytest.fixture
 async def chainlit_context() -> AsyncIterator[HTTPSession]:
     """A Chainlit HTTP context, as in Slack/Teams or API calls: queued methods run at once."""
-    session = HTTPSession(id=str(uuid.uuid4()), thread_id=str(uuid.uuid4()), token=None,
-                          user=None, client_type="webapp")
-    token = context_var.set(ChainlitContext(session))
-    yield session
+    token = use_http_context()
+    yield context_var.get().session  # type: ignore[misc]
     context_var.reset(token)
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import Annotated
 
 import typer
-from chainlit.context import ChainlitContext, context_var
-from chainlit.session import HTTPSession
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from graph_layer.context import use_http_context
 from graph_layer.errors import GraphLayerError
 from graph_layer.extras import analytics_installed
 from graph_layer.layer import Neo4jDataLayer
@@ -48,10 +46,7 @@ async def seed(users: int, threads: int, seed_value: int, days: int, *, use_bulk
             await bulk.write_threads(layer.executor, specs, ids, batch_size=batch_size,
                                      on_batch=count)
         else:
-            # the queued layer methods read chainlit's context: run as an HTTP session does
-            session = HTTPSession(id=str(uuid.uuid4()), thread_id=str(uuid.uuid4()), token=None,
-                                  user=None, client_type="webapp")
-            context_var.set(ChainlitContext(session))
+            use_http_context()  # the queued layer methods read chainlit's context
             ids = await through_layer.create_users(layer, people)
             await through_layer.write_threads(layer, specs, ids, concurrency=concurrency,
                                               on_thread=lambda s: count([s]))

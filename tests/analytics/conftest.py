@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from chainlit.context import ChainlitContext, context_var
-from chainlit.session import HTTPSession
+from chainlit.context import context_var
 from neo4j import AsyncDriver, GraphDatabase
 
 from graph_layer import Neo4jDataLayer
 from graph_layer.analytics import AnalyticsDB
+from graph_layer.context import use_http_context
 from graph_layer.seed import ThreadSpec, UserSpec, bulk, iter_threads, make_users, through_layer
 from tests.conftest import Server, _wipe
 
@@ -97,9 +97,7 @@ async def seeded(neo4j_server: Server, driver: AsyncDriver,
     await layer.setup()
     ids = await bulk.write_users(layer.executor, users)
     await bulk.write_threads(layer.executor, specs[:-1], ids, batch_size=50)
-    session = HTTPSession(id=str(uuid.uuid4()), thread_id=str(uuid.uuid4()), token=None,
-                          user=None, client_type="webapp")
-    token = context_var.set(ChainlitContext(session))
+    token = use_http_context()
     try:
         hand_ids = await through_layer.create_users(layer, [HAND_USER])
         await through_layer.write_thread(layer, specs[-1], hand_ids[HAND_USER.identifier])
