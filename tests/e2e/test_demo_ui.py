@@ -10,7 +10,6 @@ written to ``docs/demo-history.png``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -131,12 +130,12 @@ class Sessions:
 
 def new_chat(page: Page, sessions: Sessions) -> None:
     """Start a new chat and wait for its session: the UI drops the old socket at once but opens
-    the new one later, and a message sent in between still lands in the old thread. After a
-    chat's first reply the UI moves to ``/thread/<id>``; a "New chat" click that lands before
-    that move is undone by it, so wait for the move first and click again if it was undone."""
+    the new one later, and a message sent in between still lands in the old thread. Some time
+    after a chat's first reply (seconds, on a loaded machine) the UI moves to
+    ``/thread/<id>``, and that move undoes a "New chat" made before it (the next message then
+    lands in the old thread): wait for it first."""
+    page.wait_for_url("**/thread/**")
     before = sessions.connected
-    with contextlib.suppress(PlaywrightTimeoutError):  # the retried click covers a miss
-        page.wait_for_url("**/thread/**", timeout=15_000)
     click_until_visible(page.locator("#new-chat-button"), page.locator("#welcome-screen"))
     expect(page.locator(".step")).to_have_count(0)
     sessions.wait_for_more_than(before)
