@@ -9,10 +9,8 @@ import asyncio
 import statistics
 import time
 
-from neo4j import AsyncGraphDatabase
-
 from graph_layer import queries
-from graph_layer.executor import row_of
+from graph_layer.executor import create_driver, row_of
 from graph_layer.settings import Neo4jSettings
 
 FORMER = """
@@ -35,8 +33,7 @@ RETURN properties(t) AS thread, u.id AS userId, u.identifier AS userIdentifier, 
 
 async def main(reps: int = 12) -> None:
     settings = Neo4jSettings()
-    driver = AsyncGraphDatabase.driver(settings.uri, auth=settings.auth,
-                                       notifications_min_severity="OFF")
+    driver = create_driver(settings)
     records, _, _ = await driver.execute_query(
         "MATCH (t:Thread)-[:CONTAINS]->(s:Step) WHERE NOT t:Deleted WITH t, count(s) AS n "
         "ORDER BY n DESC LIMIT 1 RETURN t.id AS id, n", database_=settings.database)

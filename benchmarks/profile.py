@@ -11,11 +11,10 @@ import asyncio
 import uuid
 from typing import Any
 
-from neo4j import AsyncGraphDatabase
-
 from benchmarks.data import SEARCH_WORD, StepRow, step_dict
 from graph_layer import cursor, queries, search
 from graph_layer.convert import utc_now
+from graph_layer.executor import create_driver
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 
@@ -37,8 +36,7 @@ def total_hits(plan: dict[str, Any]) -> int:
 
 async def main() -> None:
     settings = Neo4jSettings()
-    driver = AsyncGraphDatabase.driver(settings.uri, auth=settings.auth,
-                                       notifications_min_severity="OFF")
+    driver = create_driver(settings)
     records, _, _ = await driver.execute_query(
         "MATCH (u:User)-[:AUTHORED]->(t:Thread) WITH u, count(t) AS n ORDER BY n DESC LIMIT 1 "
         "RETURN u.id AS uid", database_=settings.database)

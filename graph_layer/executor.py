@@ -100,18 +100,18 @@ class Executor:
         auto-commit transaction: the only kind a batching ``CALL ... IN TRANSACTIONS`` runs in.
         The driver retries none of those, so a transient error (a deadlock with a live writer)
         is retried here; schema statements are idempotent."""
-        try:
-            for attempt in range(1, attempts + 1):
-                try:
-                    async with self.driver.session(database=self.database) as session:
-                        result = await session.run(neo4j.Query(text))
-                        await result.consume()
-                    return
-                except TransientError as err:
-                    if attempt == attempts:
-                        raise
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.driver.session(database=self.database) as session:
+                    await (await session.run(neo4j.Query(text))).consume()
+                return
+            except TransientError as err:
+                if attempt < attempts:
                     log.warning("graph_layer: %s: retrying after %s", name, err)
                     await asyncio.sleep(0.5 * attempt)
-        except (Neo4jError, DriverError) as err:
-            log.error("graph_layer: schema statement in %s failed: %s", name, err)
-            raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
+                    continue
+                failure: Exception = err
+            except (Neo4jError, DriverError) as err:
+                failure = err
+            log.error("graph_layer: schema statement in %s failed: %s", name, failure)
+            raise DatabaseError(f"cypher/{name}.cypher failed: {failure}") from failure

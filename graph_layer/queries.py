@@ -10,8 +10,10 @@ Each file starts with ``//`` header lines::
 ``mode`` is ``read`` or ``write`` (reads are routed to READ servers); ``params`` lists every
 ``$parameter`` the query uses, exactly. An optional ``// values: plain`` promises that the
 rows hold only maps, lists and scalars (no node, relationship or path), so the executor skips
-converting them (``tests/test_executor_rows.py`` checks the promise on real data). Names are the
-path below ``cypher/`` without the suffix, e.g. ``thread/update_thread``.
+converting them (``tests/test_executor_rows.py`` checks the promise on real data). An
+analytics query marked ``// reads: summaries`` gets the thread and turn summaries refreshed
+(``AnalyticsDB.refresh_summaries``) before it runs. Names are the path below ``cypher/``
+without the suffix, e.g. ``thread/update_thread``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from graph_layer.errors import QueryFileError
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_HEADER = re.compile(r"^//\s*(mode|params|returns|values)\s*:(.*)$")
+_HEADER = re.compile(r"^//\s*(mode|params|returns|values|reads)\s*:(.*)$")
 
 
 def cypher_root() -> Path:
@@ -47,6 +49,7 @@ class Query:
     mode: str
     description: str
     plain_values: bool = False
+    reads_summaries: bool = False
 
     @property
     def is_read(self) -> bool:
@@ -102,8 +105,11 @@ def parse_query(name: str, path: Path) -> Query:
     values = header.get("values", "")
     if values not in ("", "plain"):
         raise QueryFileError(f"{path}: '// values:' can only be 'plain', got {values!r}")
+    reads = header.get("reads", "")
+    if reads not in ("", "summaries"):
+        raise QueryFileError(f"{path}: '// reads:' can only be 'summaries', got {reads!r}")
     return Query(name, path, body.strip(), declared, mode, " ".join(description).strip(),
-                 plain_values=values == "plain")
+                 plain_values=values == "plain", reads_summaries=reads == "summaries")
 
 
 @cache

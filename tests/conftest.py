@@ -18,7 +18,8 @@ from chainlit.context import context_var
 from chainlit.session import HTTPSession
 from neo4j import AsyncDriver, AsyncGraphDatabase, GraphDatabase
 
-from graph_layer import Neo4jDataLayer
+from graph_layer import Neo4jDataLayer, analytics
+from graph_layer.analytics import AnalyticsDB
 from graph_layer.context import use_http_context
 from graph_layer.settings import DEFAULT_PASSWORD
 
@@ -108,6 +109,13 @@ def clean_db(neo4j_server: Server) -> Server:
     """An empty database (but for the test-run marker) for one test."""
     _wipe(neo4j_server)
     return neo4j_server
+
+
+@pytest.fixture
+def analytics_db(clean_db: Server) -> Iterator[AnalyticsDB]:
+    """The analytics' own (sync) connection to the empty test database."""
+    with analytics.connect(clean_db.uri, auth=clean_db.auth, database=clean_db.database) as db:
+        yield db
 
 
 @pytest.fixture(scope="session")

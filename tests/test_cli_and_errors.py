@@ -9,7 +9,7 @@ import sys
 import pytest
 from chainlit.types import Pagination, ThreadFilter
 from chainlit.user import User
-from neo4j import AsyncDriver, GraphDatabase
+from neo4j import AsyncDriver
 
 from graph_layer import DatabaseError, Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
@@ -83,7 +83,7 @@ NEW_IN_6 = ["step_latency", "step_duration", "step_turn", "step_llm_calls", "ste
 
 
 async def test_schema_upgrade_from_version_5_backfills_the_analytics(
-    layer: Neo4jDataLayer, driver: AsyncDriver, clean_db: Server
+    layer: Neo4jDataLayer, driver: AsyncDriver, analytics_db: AnalyticsDB
 ) -> None:
     """A graph written by schema version 5 (no step durations, nameless steps without a name
     property, no stale marks, step_model) gets durations, names and stale marks once, and the
@@ -96,23 +96,18 @@ async def test_schema_upgrade_from_version_5_backfills_the_analytics(
            "isError: false, createdAt: datetime('2026-10-01T00:00:00Z'), "
            "start: datetime('2026-10-01T00:00:00Z'), end: datetime('2026-10-01T00:00:01.5Z')})",
            "MATCH (m:GraphLayerSchema) SET m.version = 5"]
-    sync_driver = GraphDatabase.driver(clean_db.uri, auth=clean_db.auth)
-    try:
-        for statement in old:
-            await query(driver, statement)
-        with pytest.raises(ConfigurationError, match="schema apply"):
-            analytics.latency_by_step(AnalyticsDB(sync_driver, database=clean_db.database))
-        names = await _upgrade(layer, driver, [])
-        assert set(NEW_IN_6) <= names
-        assert "step_model" not in names
-        rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) RETURN "
-                                   "t:AnalyticsStale AS stale, s.durationMs AS ms, s.name AS name")
-        assert rows == [{"stale": True, "ms": 1500, "name": ""}]
-        latency = analytics.latency_by_step(AnalyticsDB(sync_driver, database=clean_db.database))
-        assert latency[["type", "name", "steps", "max_ms"]].values.tolist() == \
-            [["tool", "", 1, 1500]]
-    finally:
-        sync_driver.close()
+    for statement in old:
+        await query(driver, statement)
+    with pytest.raises(ConfigurationError, match="schema apply"):
+        analytics.latency_by_step(analytics_db)
+    names = await _upgrade(layer, driver, [])
+    assert set(NEW_IN_6) <= names
+    assert "step_model" not in names
+    rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) RETURN "
+                               "t:AnalyticsStale AS stale, s.durationMs AS ms, s.name AS name")
+    assert rows == [{"stale": True, "ms": 1500, "name": ""}]
+    latency = analytics.latency_by_step(analytics_db)  # checks the schema again: now current
+    assert latency[["type", "name", "steps", "max_ms"]].values.tolist() == [["tool", "", 1, 1500]]
     await query(driver, "MATCH (t:Thread) REMOVE t:AnalyticsStale")
     assert await apply_schema(layer.executor) == code_version()  # upgrades run once
     rows = await query(driver, "MATCH (t:AnalyticsStale) RETURN t.id AS id")

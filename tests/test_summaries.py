@@ -6,31 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import Counter
 
-import pytest
 from chainlit.types import Feedback
 from chainlit.user import User
-from neo4j import GraphDatabase
 
 from graph_layer import Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.seed import ThreadSpec, UserSpec
 from tests.analytics import truth
-from tests.conftest import Server, query
+from tests.analytics.conftest import _step
+from tests.conftest import query
 
 IDENT = "summaries@example.com"
 THREAD = "summary-thread"
 COLUMNS = ["steps", "depth", "max_branching", "tool_steps", "llm_steps", "turns", "errors"]
-
-
-@pytest.fixture
-def db(clean_db: Server) -> Iterator[AnalyticsDB]:
-    driver = GraphDatabase.driver(clean_db.uri, auth=clean_db.auth,
-                                  notifications_min_severity="OFF")
-    yield AnalyticsDB(driver, database=clean_db.database)
-    driver.close()
 
 
 def _turn(turn: int, tools: list[str], second: int = 0) -> list[dict[str, object]]:
@@ -40,11 +30,8 @@ def _turn(turn: int, tools: list[str], second: int = 0) -> list[dict[str, object
 
     def step(sid: str, parent: str | None, kind: str, name: str,
              **extra: object) -> dict[str, object]:
-        s = next(at)
-        stamp = f"2026-10-07T{9 + turn // 60:02d}:{turn % 60:02d}:{s:02d}Z"
-        return {"id": sid, "threadId": THREAD, "parentId": parent, "type": kind, "name": name,
-                "createdAt": stamp, "start": stamp, "end": stamp, "output": name,
-                "metadata": {}, "isError": False, **extra}
+        stamp = f"2026-10-07T{9 + turn // 60:02d}:{turn % 60:02d}:{next(at):02d}Z"
+        return _step(THREAD, sid, parent, kind, name, stamp, stamp, **extra)
 
     msg, run = f"t{turn}-msg", f"t{turn}-run"
     steps = [step(msg, None, "user_message", "User"), step(run, msg, "run", "on_message")]
@@ -63,23 +50,17 @@ def _check(db: AnalyticsDB, spec: ThreadSpec) -> None:
     paths = analytics.turn_paths(db, user=IDENT, limit=1000)
     assert dict(zip(paths["path"], paths["turns"], strict=True)) == \
         dict(Counter(t.path for t in turns))
-    expected: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for t in turns:
-        for tool in t.tools:
-            row = expected[tool]
-            row[0] += 1
-            row[1] += t.value == 1
-            row[2] += t.value == 0
     tools = analytics.feedback_by(db, by="tool", user=IDENT)
-    assert {r.item: [r.turns, r.positive, r.negative] for r in tools.itertuples()} == \
-        dict(expected)
+    assert {r.item: (r.turns, r.rated, r.positive, r.negative) for r in tools.itertuples()} == \
+        truth.feedback_counts([spec], "tool")
     shapes = analytics.thread_shapes(db, user=IDENT).set_index("thread_id")
     assert shapes.loc[THREAD, COLUMNS].astype(int).to_dict() == truth.shape(spec)
 
 
 async def test_summaries_follow_each_kind_of_write(
-    layer: Neo4jDataLayer, db: AnalyticsDB
+    layer: Neo4jDataLayer, analytics_db: AnalyticsDB
 ) -> None:
+    db = analytics_db
     user = await layer.create_user(User(identifier=IDENT))
     assert user is not None
     owner = UserSpec(IDENT, user.id, IDENT, {}, 0)

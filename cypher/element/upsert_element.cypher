@@ -11,7 +11,6 @@ REMOVE t._lock
 WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
 CALL (t, status) {
   WITH t WHERE status = 'ok'
-  SET t:AnalyticsStale  // a placeholder step changes the thread's shape
   MERGE (e:Element {id: $elementId})
   ON CREATE SET e.threadId = $threadId
   WITH t, e WHERE e.threadId = $threadId
@@ -25,7 +24,8 @@ CALL (t, status) {
   }
   WITH t, e WHERE $forId IS NOT NULL
   MERGE (s:Step {id: $forId})
-  ON CREATE SET s.threadId = $threadId, s.type = 'run', s.name = '', s.placeholder = true,
+  ON CREATE SET t:AnalyticsStale,  // a new placeholder step changes the thread's shape
+                s.threadId = $threadId, s.type = 'run', s.name = '', s.placeholder = true,
                 s.createdAt = $now, s.start = $now
   WITH t, e, s WHERE s.threadId = $threadId
   MERGE (t)-[:CONTAINS]->(s)

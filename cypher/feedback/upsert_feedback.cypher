@@ -1,14 +1,14 @@
 // Keep one feedback per step: update the step's feedback if it has one, else create it with the
 // given id (when that id is free) or a new one. Locks the step's thread (marking it
-// :AnalyticsStale: the turn's feedback changed), then the step, in the order step writes lock
-// them, so concurrent upserts serialise. No row back means the step does not exist.
+// :AnalyticsStale: the turn's feedback changed), as every write to its steps and feedback
+// does, so concurrent upserts serialise. No row back means the step does not exist.
 // mode: write
 // params: forId, feedbackId, newId, value, comment, now
 // returns: id
 MATCH (s:Step {id: $forId})
 OPTIONAL MATCH (t:Thread {id: s.threadId})
-SET t._lock = true, t:AnalyticsStale, s._lock = true
-REMOVE t._lock, s._lock
+SET t._lock = true, t:AnalyticsStale
+REMOVE t._lock
 WITH s
 OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
 WITH s, head(collect(current)) AS current

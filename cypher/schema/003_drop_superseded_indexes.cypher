@@ -2,7 +2,8 @@
 // only slowed step writes and deletes), and the full-text indexes that updated inside every
 // commit (replaced by the eventually consistent ones of 004). Dropped by name where they exist,
 // before 004 runs: CREATE ... IF NOT EXISTS does nothing while an index on the same label and
-// properties exists, whatever its name.
+// properties exists, whatever its name. step_model (schema 5) gave way to the covering
+// indexes of 006.
 // mode: write
 // params:
 DROP INDEX thread_created IF EXISTS;
@@ -10,3 +11,4 @@ DROP INDEX step_created IF EXISTS;
 DROP INDEX step_name IF EXISTS;
 DROP INDEX thread_search IF EXISTS;
 DROP INDEX step_search IF EXISTS;
+DROP INDEX step_model IF EXISTS;

@@ -3,7 +3,7 @@
 //   percentiles (an index scan returns type, name, duration and creation time without reading
 //   a node) and `step_duration` gives the slowest steps in index order;
 // - token usage is summed from three covering indexes of llm calls (step_llm_calls,
-//   step_prompt_tokens, step_completion_tokens; they replace step_model);
+//   step_prompt_tokens, step_completion_tokens; 003 drops the step_model they replace);
 // - per-thread and per-turn summaries are refreshed before an analysis reads them
 //   (cypher/analytics/summaries/refresh.cypher) for the threads every write marks
 //   :AnalyticsStale; `step_turn` finds the summarised turns.
@@ -16,7 +16,6 @@
 CREATE INDEX step_latency IF NOT EXISTS FOR (s:Step) ON (s.type, s.name, s.durationMs, s.createdAt);
 CREATE INDEX step_duration IF NOT EXISTS FOR (s:Step) ON (s.durationMs);
 CREATE INDEX step_turn IF NOT EXISTS FOR (s:Step) ON (s.turnAt);
-DROP INDEX step_model IF EXISTS;
 CREATE INDEX step_llm_calls IF NOT EXISTS FOR (s:Step) ON (s.model, s.threadId, s.createdAt);
 CREATE INDEX step_prompt_tokens IF NOT EXISTS
   FOR (s:Step) ON (s.model, s.threadId, s.createdAt, s.promptTokens);
@@ -24,19 +23,14 @@ CREATE INDEX step_completion_tokens IF NOT EXISTS
   FOR (s:Step) ON (s.model, s.threadId, s.createdAt, s.completionTokens);
 OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
 WITH m WHERE m IS NULL OR m.version < 6
-MATCH (s:Step) WHERE s.durationMs IS NULL AND s.end IS NOT NULL AND s.start IS NOT NULL
+MATCH (s:Step)
+WHERE s.name IS NULL OR (s.durationMs IS NULL AND s.end IS NOT NULL AND s.start IS NOT NULL)
 CALL (s) {
-  SET s.durationMs = s.end.epochMillis - s.start.epochMillis
+  SET s.durationMs = s.end.epochMillis - s.start.epochMillis, s.name = coalesce(s.name, '')
 } IN TRANSACTIONS OF 10000 ROWS;
 OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
 WITH m WHERE m IS NULL OR m.version < 6
 MATCH (t:Thread) WHERE NOT t:Deleted
 CALL (t) {
   SET t:AnalyticsStale
-} IN TRANSACTIONS OF 10000 ROWS;
-OPTIONAL MATCH (m:GraphLayerSchema {name: 'graph_layer'})
-WITH m WHERE m IS NULL OR m.version < 6
-MATCH (s:Step) WHERE s.name IS NULL
-CALL (s) {
-  SET s.name = ''
 } IN TRANSACTIONS OF 10000 ROWS;

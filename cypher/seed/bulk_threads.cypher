@@ -16,7 +16,7 @@ CALL () {
   UNWIND $steps AS row
   MATCH (t:Thread {id: row.threadId})
   MERGE (s:Step {id: row.stepId})
-  ON CREATE SET s.threadId = row.threadId, s.isError = false
+  ON CREATE SET s.threadId = row.threadId
   SET s += row.props, s.createdAt = row.createdAt, s.start = row.start, s.type = row.type,
       s.isError = coalesce(s.isError, false),
       s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,

@@ -1,9 +1,10 @@
 // Idempotent, order-independent upsert of a full step snapshot. Creates the thread and a
 // placeholder parent when missing, keeps the earliest createdAt/start, never lets a `run`
 // overwrite a real type, never clears isError (new steps start false), replaces metadata
-// when given, keeps durationMs = end - start (and a name, '' if none was given), and moves the thread's last activity forward for
-// messages. Locks the thread first and marks it :AnalyticsStale (its analytics summaries are
-// refreshed before they are read again); a deleted thread is left alone.
+// when given, keeps durationMs = end - start (and a name, '' if none was given), and moves
+// the thread's last activity forward for messages. Locks the thread first and marks it
+// :AnalyticsStale (its analytics summaries are refreshed before they are read again); a
+// deleted thread is left alone.
 // mode: write
 // params: threadId, stepId, props, type, createdAt, start, metadata, favorite, parentId, now
 // returns: status ('ok' | 'deleted'), stepThreadId

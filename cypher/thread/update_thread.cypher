@@ -1,6 +1,7 @@
 // Upsert a thread: set name/tags, merge metadata keys (one property per key, null removes it),
-// link the owner once, mark it :AnalyticsStale. Locks the thread first so concurrent merges serialise and a deleted thread
-// (a tombstone labelled :Deleted) is never revived. No row back means the user id is unknown.
+// link the owner once (marking it :AnalyticsStale: its turns count from then on). Locks the
+// thread first so concurrent merges serialise and a deleted thread (a tombstone labelled
+// :Deleted) is never revived. No row back means the user id is unknown.
 // mode: write
 // params: threadId, userId, props, now
 // returns: status ('ok' | 'deleted' | 'owned')
@@ -20,9 +21,9 @@ WITH t, u, owner,
      END AS status
 CALL (t, u, owner, status) {
   WITH t, u, owner WHERE status = 'ok'
-  SET t += $props, t:AnalyticsStale
+  SET t += $props
   WITH t, u, owner WHERE u IS NOT NULL AND owner IS NULL
   MERGE (u)-[:AUTHORED]->(t)
-  SET t.userId = u.id
+  SET t.userId = u.id, t:AnalyticsStale  // its turns are now analysed
 }
 RETURN status

@@ -19,6 +19,7 @@ from graph_layer.schema import code_version
 from graph_layer.settings import Neo4jSettings
 
 When = datetime | date | str | None
+_READ_VERSION = "schema/read_version"
 
 
 class AnalyticsDB:
@@ -36,8 +37,12 @@ class AnalyticsDB:
         )
 
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run ``cypher/analytics/<name>.cypher`` and return its rows as a DataFrame."""
-        records, keys = self._run(name, params)
+        """Run ``cypher/analytics/<name>.cypher`` and return its rows as a DataFrame; a query
+        marked ``// reads: summaries`` runs after ``refresh_summaries()``."""
+        query = queries.get(f"analytics/{name}")
+        if query.reads_summaries:
+            self.refresh_summaries()
+        records, keys = self._run(query, params)
         return pd.DataFrame([r.values() for r in records], columns=list(keys))
 
     def refresh_summaries(self, batch: int = 100,
@@ -45,11 +50,12 @@ class AnalyticsDB:
         """Bring the thread and turn summaries up to date (``summaries/refresh.cypher``, one
         transaction per ``batch`` threads, whose writers wait meanwhile) and return how many
         stale threads were taken: those written since the last refresh, so usually a few.
-        Every analysis that reads summaries calls this first; a large import is refreshed once,
-        by ``graph-layer seed`` or by calling this."""
+        Queries that read summaries get this first; a large import is refreshed once, by
+        ``graph-layer seed`` or by calling this."""
+        refresh = queries.get("analytics/summaries/refresh")
         taken = 0
         while True:
-            records, _ = self._run("summaries/refresh", {"batch": batch})
+            records, _ = self._run(refresh, {"batch": batch})
             done = int(records[0]["taken"])
             taken += done
             if on_batch is not None:
@@ -57,10 +63,11 @@ class AnalyticsDB:
             if done < batch:
                 return taken
 
-    def _run(self, name: str, params: dict[str, Any]) -> tuple[list[neo4j.Record], list[str]]:
-        if not self._schema_checked:
+    def _run(self, query: queries.Query,
+             params: dict[str, Any]) -> tuple[list[neo4j.Record], list[str]]:
+        """Run one query file (after checking the schema once); errors name the file."""
+        if not self._schema_checked and query.name != _READ_VERSION:
             self._check_schema()
-        query = queries.get(f"analytics/{name}")
         query.check_params(params)
         routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
         try:
@@ -68,19 +75,13 @@ class AnalyticsDB:
                 neo4j.Query(query.text), params, database_=self.database, routing_=routing,
             )
         except (Neo4jError, DriverError) as err:
-            raise DatabaseError(f"cypher/analytics/{name}.cypher failed: {err}") from err
+            raise DatabaseError(f"cypher/{query.name}.cypher failed: {err}") from err
         return records, keys
 
     def _check_schema(self) -> None:
         """Refuse a database whose schema is older than this package's: the analyses read
         properties and indexes that only its upgrade brings (durations, summaries)."""
-        try:
-            records, _, _ = self.driver.execute_query(
-                neo4j.Query(queries.get("schema/read_version").text), database_=self.database,
-                routing_=RoutingControl.READ,
-            )
-        except (Neo4jError, DriverError) as err:
-            raise DatabaseError(f"cypher/schema/read_version.cypher failed: {err}") from err
+        records, _ = self._run(queries.get(_READ_VERSION), {})
         recorded = records[0]["version"] if records else None
         if recorded is None or recorded < code_version():
             raise ConfigurationError(

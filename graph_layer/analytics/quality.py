@@ -17,7 +17,6 @@ def turn_feedback(db: AnalyticsDB, by: str, start: When, end: When,
     ``positive``, ``negative`` (most turns first), from freshly refreshed turn summaries."""
     if by not in ITEMS:
         raise InvalidInputError(f"by must be one of {ITEMS}, got {by!r}")
-    db.refresh_summaries()
     return db.frame("quality/turn_feedback", by=by, **filters(start, end, user))
 
 

@@ -17,7 +17,6 @@ def thread_shapes(db: AnalyticsDB, start: When = None, end: When = None,
     """One row per thread (filtered by last activity): ``steps``, ``depth`` (longest
     root-to-leaf chain), ``max_branching`` (most children of one step), ``tool_steps``,
     ``llm_steps``, ``turns`` (user messages), ``errors``, ``steps_per_turn``."""
-    db.refresh_summaries()
     df = db.frame("trees/thread_shapes", **filters(start, end, user))
     df["last_activity"] = pd.to_datetime(df["last_activity"], format="ISO8601")
     df["steps_per_turn"] = df["steps"] / df["turns"].where(df["turns"] > 0)

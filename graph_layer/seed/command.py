@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from graph_layer.context import use_http_context
 from graph_layer.errors import GraphLayerError
@@ -18,6 +26,7 @@ from graph_layer.seed import bulk, through_layer
 from graph_layer.seed.synth import ThreadSpec, iter_threads, make_users
 
 console = Console(stderr=True)
+T = TypeVar("T")
 
 
 async def seed(users: int, threads: int, seed_value: int, days: int, *, use_bulk: bool,
@@ -65,17 +74,10 @@ def seed_command(
     batch_size: Annotated[int, typer.Option(help="Threads per bulk transaction.")] = 200,
 ) -> None:
     """Write deterministic synthetic Chainlit conversations into the database NEO4J_URI names."""
-    columns = (TextColumn("[bold]seeding"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
     started = time.perf_counter()
-    try:
-        with Progress(*columns, console=console) as progress:
-            counts = asyncio.run(seed(users, threads, seed_value, days, use_bulk=use_bulk,
-                                      concurrency=concurrency, batch_size=batch_size,
-                                      progress=progress))
-    except GraphLayerError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(code=1) from err
+    counts = _with_progress("seeding", MofNCompleteColumn(), lambda progress: asyncio.run(
+        seed(users, threads, seed_value, days, use_bulk=use_bulk, concurrency=concurrency,
+             batch_size=batch_size, progress=progress)))
     seconds = time.perf_counter() - started
     console.print(
         f"{counts['threads']} threads, {counts['steps']} steps, {counts['elements']} elements, "
@@ -91,15 +93,23 @@ def refresh_summaries() -> None:
     """Summarise the new threads for the analytics now, so the first analysis needn't."""
     from graph_layer.analytics.db import AnalyticsDB
 
-    columns = (TextColumn("[bold]summarising"), BarColumn(), TextColumn("{task.completed}"),
-               TimeElapsedColumn())
+    def refresh(progress: Progress) -> int:
+        task = progress.add_task("summaries", total=None)
+        with AnalyticsDB() as db:
+            return db.refresh_summaries(on_batch=lambda n: progress.advance(task, n))
+
     started = time.perf_counter()
+    refreshed = _with_progress("summarising", TextColumn("{task.completed}"), refresh)
+    console.print(f"analytics summaries of {refreshed} threads refreshed in "
+                  f"{time.perf_counter() - started:.1f} s")
+
+
+def _with_progress(title: str, count: ProgressColumn, work: Callable[[Progress], T]) -> T:
+    """Run ``work`` under a progress bar; a GraphLayerError is printed and exits with 1."""
+    columns = (TextColumn(f"[bold]{title}"), BarColumn(), count, TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console) as progress, AnalyticsDB() as db:
-            task = progress.add_task("summaries", total=None)
-            refreshed = db.refresh_summaries(on_batch=lambda n: progress.advance(task, n))
+        with Progress(*columns, console=console) as progress:
+            return work(progress)
     except GraphLayerError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(code=1) from err
-    console.print(f"analytics summaries of {refreshed} threads refreshed in "
-                  f"{time.perf_counter() - started:.1f} s")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 from chainlit.context import context_var
-from neo4j import AsyncDriver, GraphDatabase
+from neo4j import AsyncDriver
 
-from graph_layer import Neo4jDataLayer
+from graph_layer import Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.context import use_http_context
 from graph_layer.seed import ThreadSpec, UserSpec, bulk, iter_threads, make_users, through_layer
@@ -103,11 +103,7 @@ async def seeded(neo4j_server: Server, driver: AsyncDriver,
         await through_layer.write_thread(layer, specs[-1], hand_ids[HAND_USER.identifier])
     finally:
         context_var.reset(token)
-    sync_driver = GraphDatabase.driver(neo4j_server.uri, auth=neo4j_server.auth,
-                                       notifications_min_severity="OFF")
-    try:
-        yield Seeded(neo4j_server, AnalyticsDB(sync_driver, database=neo4j_server.database),
-                     specs)
-    finally:
-        sync_driver.close()
+    with analytics.connect(neo4j_server.uri, auth=neo4j_server.auth,
+                           database=neo4j_server.database) as db:
+        yield Seeded(neo4j_server, db, specs)
 

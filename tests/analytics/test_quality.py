@@ -14,25 +14,11 @@ from tests.analytics import truth
 from tests.analytics.conftest import Seeded
 
 
-def _expected(seeded: Seeded, by: str) -> dict[str, tuple[int, int, int, int]]:
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for turn in truth.turns(seeded.specs):
-        items = {"tool": turn.tools, "step_name": turn.names, "model": turn.models,
-                 "path": {turn.path}}[by]
-        for item in items:
-            row = counts[item]
-            row[0] += 1
-            row[1] += turn.value is not None
-            row[2] += turn.value == 1
-            row[3] += turn.value == 0
-    return {k: (v[0], v[1], v[2], v[3]) for k, v in counts.items()}
-
-
 @pytest.mark.parametrize("by", ["tool", "step_name", "model", "path"])
 def test_feedback_by_matches_the_data(seeded: Seeded, by: str) -> None:
     df = analytics.feedback_by(seeded.db, by=by)
     got = {r.item: (r.turns, r.rated, r.positive, r.negative) for r in df.itertuples()}
-    assert got == _expected(seeded, by)
+    assert got == truth.feedback_counts(seeded.specs, by)
     rated = df[df["rated"] > 0]
     assert ((rated["share_positive"] - rated["positive"] / rated["rated"]).abs() < 1e-12).all()
     assert ((df["feedback_rate"] - df["rated"] / df["turns"]).abs() < 1e-12).all()

@@ -118,3 +118,19 @@ def turns(specs: list[ThreadSpec]) -> list[Turn]:
                     value=min(values) if values else None,
                 ))
     return out
+
+
+def feedback_counts(specs: list[ThreadSpec], by: str) -> dict[str, tuple[int, int, int, int]]:
+    """Per item of a turn (``by``: tool, step_name, model or path): turns containing it, rated,
+    positive and negative turns."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for turn in turns(specs):
+        items = {"tool": turn.tools, "step_name": turn.names, "model": turn.models,
+                 "path": {turn.path}}[by]
+        for item in items:
+            row = counts[item]
+            row[0] += 1
+            row[1] += turn.value is not None
+            row[2] += turn.value == 1
+            row[3] += turn.value == 0
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in counts.items()}

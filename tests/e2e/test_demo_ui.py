@@ -128,17 +128,28 @@ class Sessions:
             self.page.wait_for_timeout(100)
 
 
-def new_chat(page: Page, sessions: Sessions) -> None:
+def new_chat(page: Page, sessions: Sessions, current: str) -> None:
     """Start a new chat and wait for its session: the UI drops the old socket at once but opens
-    the new one later, and a message sent in between still lands in the old thread. Some time
-    after a chat's first reply (seconds, on a loaded machine) the UI moves to
-    ``/thread/<id>``, and that move undoes a "New chat" made before it (the next message then
-    lands in the old thread): wait for it first."""
+    the new one later, and a message sent in between still lands in the old thread. While the
+    current chat (whose first message is ``current``) is being named, the UI moves to
+    ``/thread/<id>`` and lists it in the history, and that move undoes a "New chat" made before
+    it (the page keeps the thread's URL and the next message joins the old thread): wait until
+    the chat is listed, then click until the page is a new, empty chat at ``/``."""
+    expect(page.locator("#thread-history").get_by_text(current).first).to_be_visible()
     page.wait_for_url("**/thread/**")
     before = sessions.connected
-    click_until_visible(page.locator("#new-chat-button"), page.locator("#welcome-screen"))
+    for _ in range(5):
+        page.locator("#new-chat-button").click()
+        try:
+            page.wait_for_url(lambda url: "/thread/" not in url, timeout=5_000)
+            expect(page.locator("#welcome-screen")).to_be_visible(timeout=5_000)
+            break
+        except (PlaywrightTimeoutError, AssertionError):
+            continue
+    expect(page.locator("#welcome-screen")).to_be_visible()
     expect(page.locator(".step")).to_have_count(0)
     sessions.wait_for_more_than(before)
+    assert "/thread/" not in page.url, page.url
 
 
 def failed_steps(page: Page) -> Locator:
@@ -262,9 +273,9 @@ def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp
     shots.shot(page, "rated")
 
     # two more threads
-    new_chat(page, sessions)
+    new_chat(page, sessions, FIRST)
     send(page, SECOND, f"You said: {SECOND}")
-    new_chat(page, sessions)
+    new_chat(page, sessions, SECOND)
     send(page, THIRD, f"You said: {THIRD}")
     a, b, c = (thread_id(clean_db, n) for n in (FIRST, SECOND, THIRD))
 
@@ -284,7 +295,7 @@ def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp
     # opening the oldest thread and leaving it does not move it to the top
     page.locator(f"#thread-{a} a").click()
     expect(page.get_by_text(f"You said: {FIRST}")).to_be_visible()
-    new_chat(page, sessions)
+    new_chat(page, sessions, FIRST)
     reload(page)
     expect_sidebar(page, [c, b, a])
 

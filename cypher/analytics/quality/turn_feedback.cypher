@@ -4,6 +4,7 @@
 // negative (0) on their answer. Turns are filtered by their message's creation time and the
 // thread's owner.
 // mode: read
+// reads: summaries
 // params: by, start, end, user
 // returns: item, turns, rated, positive, negative
 CALL () {

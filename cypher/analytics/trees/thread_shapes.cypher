@@ -3,6 +3,7 @@
 // and llm steps, turns (user messages), errors. Threads are filtered by last activity and owner;
 // deleted threads have no owner.
 // mode: read
+// reads: summaries
 // params: start, end, user
 // returns: thread_id, user, name, last_activity, steps, depth, max_branching, tool_steps, llm_steps, turns, errors
 MATCH (u:User)-[:AUTHORED]->(t:Thread)

@@ -8,7 +8,6 @@ OPTIONAL MATCH (p:Step)-[:PARENT_OF]->(s)
 OPTIONAL MATCH (f:Feedback)-[:RATED]->(s)
 RETURN s.id AS id, p.id AS parent_id, s.type AS type, s.name AS name,
        toString(s.start) AS start,
-       CASE WHEN s.end IS NULL OR s.start IS NULL THEN null
-            ELSE s.end.epochMillis - s.start.epochMillis END AS duration_ms,
+       s.durationMs AS duration_ms,
        coalesce(s.isError, false) AS is_error, f.value AS feedback
 ORDER BY s.createdAt, s.id
