@@ -48,6 +48,8 @@ def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> 
         "generation": from_json(get("generation")), "modes": from_json(get("modes")),
         "metadata": from_json(get("metadata")) or {}, "tags": get("tags"),
     }
+    if get("favorite") is True:  # set apart from metadata: see steps.step_params
+        step["metadata"]["favorite"] = True
     if feedback:
         step["feedback"] = feedback_dict(feedback)
     return step

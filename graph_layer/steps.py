@@ -22,7 +22,10 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
     dict counts as not provided: a racing ``create_step`` (``{}``) that lands after its
     ``update_step`` must not wipe the keys the update wrote. Likewise ``isError`` is only ever
     set to true (new steps start false): Chainlit marks a step failed on exit, and the
-    ``create_step`` written on entry (``isError: false``) may land after that update."""
+    ``create_step`` written on entry (``isError: false``) may land after that update.
+    ``favorite`` is None unless the metadata has that key: the UI's user message carries
+    ``{location}``, and its ``create_step`` landing after ``set_step_favorite`` must not
+    unfavorite it (the stored ``favorite`` wins over metadata without the key on reads)."""
     if not isinstance(step, dict):
         raise InvalidInputError(f"a step must be a dict (StepDict), got {type(step).__name__}")
     now = now or utc_now()
@@ -73,7 +76,8 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
         "createdAt": parse_time(step.get("createdAt"), "step.createdAt") or now,
         "start": parse_time(step.get("start"), "step.start"),
         "metadata": to_json(metadata or None, "step.metadata"),
-        "favorite": bool(metadata and metadata.get("favorite") is True),
+        "favorite": metadata.get("favorite") is True if metadata and "favorite" in metadata
+        else None,
         "parentId": parent_id if parent_id != step_id else None,
         "now": now,
     }

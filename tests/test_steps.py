@@ -227,6 +227,32 @@ async def test_favorites(layer: Neo4jDataLayer) -> None:
     assert await layer.get_favorite_steps(other) == []
 
 
+async def test_favorite_survives_the_message_snapshot_landing_late(
+    layer: Neo4jDataLayer,
+) -> None:
+    """The UI's user message carries ``metadata: {location}``; Chainlit persists it in a
+    fire-and-forget ``create_step`` while a favorite is a direct write, so a slow create can
+    land after the favorite. Only a snapshot that says ``favorite`` may change it."""
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, user_id=user_id)
+    sent = message(thread_id, 0, output="keep me", metadata={"location": "http://x/"})
+    await layer.set_step_favorite(dict(sent), True)  # type: ignore[arg-type]
+    await layer.create_step(sent)
+    favorites = await layer.get_favorite_steps(user_id)
+    assert [(f["output"], f["metadata"]) for f in favorites] == [
+        ("keep me", {"location": "http://x/", "favorite": True})]
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert thread["steps"][0]["metadata"] == {"location": "http://x/", "favorite": True}
+    await layer.set_step_favorite(favorites[0], False)
+    await layer.create_step(sent)
+    assert await layer.get_favorite_steps(user_id) == []
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert thread["steps"][0]["metadata"] == {"location": "http://x/"}
+
+
 async def test_error_mark_survives_the_entry_snapshot_landing_late(
     layer: Neo4jDataLayer,
 ) -> None:

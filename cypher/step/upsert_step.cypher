@@ -1,8 +1,9 @@
 // Idempotent, order-independent upsert of a full step snapshot. Creates the thread and a
 // placeholder parent when missing, keeps the earliest createdAt/start, never lets a `run`
 // overwrite a real type, never clears isError (new steps start false), replaces metadata
-// when given, keeps durationMs = end - start (and a name, '' if none was given), and moves
-// the thread's last activity forward for messages. Locks the thread first and marks it
+// when given (the favorite flag only when the metadata has that key; reads add the flag
+// back), keeps durationMs = end - start (and a name, '' if none was given), and moves the
+// thread's last activity forward for messages. Locks the thread first and marks it
 // :AnalyticsStale (its analytics summaries are refreshed before they are read again); a
 // deleted thread is left alone.
 // mode: write
@@ -28,7 +29,7 @@ CALL (t, status) {
                     WHEN $type = 'run' AND s.type IS NOT NULL AND s.type <> 'run' THEN s.type
                     ELSE $type END,
       s.metadata = coalesce($metadata, s.metadata),
-      s.favorite = CASE WHEN $metadata IS NULL THEN s.favorite WHEN $favorite THEN true END
+      s.favorite = CASE WHEN $favorite IS NULL THEN s.favorite WHEN $favorite THEN true END
   SET s.durationMs = s.end.epochMillis - s.start.epochMillis, s.name = coalesce(s.name, '')
   REMOVE s.placeholder
   MERGE (t)-[:CONTAINS]->(s)
