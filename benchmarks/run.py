@@ -39,6 +39,7 @@ class Plan:
 
     mode: str
     chat_turns: int
+    single_rounds: int  # conversations of the one-session chat line, one after the other
     sidebar_sizes: tuple[int, ...]
     resume_sizes: tuple[int, ...]
     delete_reps: int
@@ -46,18 +47,28 @@ class Plan:
     budget_s: float
     floor_reps: int
     scale: tuple[int, ...]
+    warmup_calls: int  # per layer, unrecorded, before anything is measured
+    warmup_s: float  # cap on each layer's warm-up
 
 
-QUICK = Plan("quick", chat_turns=2, sidebar_sizes=(1000,), resume_sizes=(20, 200, 2000),
-             delete_reps=1, reps=10, budget_s=3.0, floor_reps=30, scale=())
-FULL = Plan("full", chat_turns=4, sidebar_sizes=(1000, 10000), resume_sizes=(20, 200, 2000),
-            delete_reps=2, reps=20, budget_s=8.0, floor_reps=100, scale=())
+QUICK = Plan("quick", chat_turns=2, single_rounds=3, sidebar_sizes=(1000,),
+             resume_sizes=(20, 200, 2000), delete_reps=1, reps=10, budget_s=3.0, floor_reps=30,
+             scale=(), warmup_calls=3000, warmup_s=60.0)
+FULL = Plan("full", chat_turns=4, single_rounds=10, sidebar_sizes=(1000, 10000),
+            resume_sizes=(20, 200, 2000), delete_reps=2, reps=20, budget_s=8.0, floor_reps=100,
+            scale=(), warmup_calls=15000, warmup_s=240.0)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def _settle(peers: list[Peer]) -> None:
+    """Let every layer's background work finish before the next measured phase."""
+    for peer in peers:
+        await peer.settle()
 
 
 def _machine() -> str:
@@ -136,6 +147,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             t0 = time.perf_counter()
             await peer.reset()
             await peer.load(world)
+            await peer.settle()
             log.info("%s: loaded %d threads, %d steps in %.1fs", peer.name,
                      len(world.threads), len(world.steps), time.perf_counter() - t0)
         base = {p.name: await p.counts() for p in peers}
@@ -146,34 +158,37 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                         f"rows after load {base[peer.name]}")
 
         token = use_http_context("bench-main")
-        # warm-up (not recorded): query plans, prepared statements, pools, JIT
+        # warm-up (not recorded): query plans, prepared statements, pools, the JVM's JIT
+        first, conv = plan.sidebar_sizes[0], convs[plan.resume_sizes[0]]
         for peer in peers:
-            scratch = wl.Recorder()
-            await wl.chat(peer, scratch, 2, 2, "warmup")
-            first = plan.sidebar_sizes[0]
-            await wl.sidebar(peer, scratch, sidebar_users[first], *expected[first], 2, 1.0,
-                             "warmup", page_all=False)
-            conv = convs[plan.resume_sizes[0]]
-            await wl.resume(peer, scratch, conv.threads[0].id, len(conv.steps),
-                            len(conv.elements), len(conv.feedbacks), 2, 1.0, "warmup")
+            t0 = time.perf_counter()
+            made = await wl.warm_up(
+                peer, plan.warmup_calls, plan.warmup_s, (sidebar_users[first], *expected[first]),
+                (conv.threads[0].id, len(conv.steps), len(conv.elements), len(conv.feedbacks)))
+            log.info("%s: warmed up with %d calls in %.1fs", peer.name, made,
+                     time.perf_counter() - t0)
+        await _settle(peers)
         for peer in peers:
             if peer.has_floor:
                 await wl.floor(peer, rec, plan.floor_reps)
-        for sessions in (1, 20):
+        for sessions, rounds in ((1, plan.single_rounds), (20, 1)):
+            workload = wl.chat_workload(sessions, plan.chat_turns, rounds)
             for peer in peers:
-                log.info("chat %dx%d: %s", sessions, plan.chat_turns, peer.name)
+                log.info("%s: %s", workload, peer.name)
                 before = await peer.counts()
-                added = await wl.chat(peer, rec, sessions, plan.chat_turns, f"{sessions}")
+                added = await wl.chat(peer, rec, sessions, plan.chat_turns, f"{sessions}", rounds)
                 after = await peer.counts()
                 delta = {k: after[k] - before[k] for k in after}
-                rec.finding(peer.name, f"chat {sessions}x{plan.chat_turns}", delta == added,
+                rec.finding(peer.name, workload, delta == added,
                             f"rows added {delta}, expected {added}")
+        await _settle(peers)  # what the chat writes left in the background
         for n in plan.sidebar_sizes:
             order, hits = expected[n]
             for peer in peers:
                 log.info("sidebar %d: %s", n, peer.name)
                 await wl.sidebar(peer, rec, sidebar_users[n], order, hits, plan.reps,
                                  plan.budget_s, f"{n // 1000}k" if n >= 1000 else str(n))
+        await _settle(peers)
         for n, conv in convs.items():
             for peer in peers:
                 log.info("resume %d: %s", n, peer.name)
@@ -204,6 +219,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                 for identifier in sorted({t.user for t in extra.threads}):
                     await peer.user_id(identifier)
                 await peer.bulk(extra)
+                await peer.settle()
             n = plan.sidebar_sizes[0]
             order, hits = expected[n]
             for peer in peers:
