@@ -241,16 +241,19 @@ async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elem
 
 async def warm_up(peer: Peer, calls: int, seconds: float, sidebar_args: tuple[Any, ...],
                   resume_args: tuple[Any, ...]) -> int:
-    """Unrecorded rounds of the measured calls (chat, sidebar, resume, floor) until ``calls``
-    calls were made or ``seconds`` passed; returns the calls made. The same for every layer: a
-    JVM server (Neo4j) compiles its hot paths only after thousands of calls (the trivial read
-    went from 5.7 ms to 1.1 ms p50 over the first ~14,000 on this machine)."""
+    """Unrecorded rounds of the measured calls (chat, delete, sidebar, resume, floor) until
+    ``calls`` calls were made or ``seconds`` passed; returns the calls made. The same for every
+    layer: a JVM server (Neo4j) compiles its hot paths only after thousands of calls (the
+    trivial read went from 5.7 ms to 1.1 ms p50 over the first ~14,000 on this machine)."""
     scratch = Recorder()
     deadline = time.monotonic() + seconds
     wave = 0
     while (made := sum(len(ln.ms) for ln in scratch.lines.values())) < calls \
             and time.monotonic() < deadline:
         await chat(peer, scratch, 4, 2, f"warmup-{wave}")
+        doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
+        await peer.layer.update_thread(doomed, name="warm-up")
+        await scratch.timed("warmup", "delete_thread", peer.name, peer.layer.delete_thread(doomed))
         await sidebar(peer, scratch, *sidebar_args, 1, 1.0, "warmup", page_all=False)
         await resume(peer, scratch, *resume_args, 1, 1.0, "warmup")
         if peer.has_floor:
