@@ -244,13 +244,14 @@ async def warm_up(peer: Peer, calls: int, seconds: float, sidebar_args: tuple[An
     """Unrecorded rounds of the measured calls (chat, delete, sidebar, resume, floor) until
     ``calls`` calls were made or ``seconds`` passed; returns the calls made. The same for every
     layer: a JVM server (Neo4j) compiles its hot paths only after thousands of calls (the
-    trivial read went from 5.7 ms to 1.1 ms p50 over the first ~14,000 on this machine)."""
+    trivial read went from 11.4 ms to 1.4 ms p50 over the first 32,000 on this machine:
+    ``python -m benchmarks.warmup_curve``), and pools grow to the measured concurrency."""
     scratch = Recorder()
     deadline = time.monotonic() + seconds
     wave = 0
     while (made := sum(len(ln.ms) for ln in scratch.lines.values())) < calls \
             and time.monotonic() < deadline:
-        await chat(peer, scratch, 4, 2, f"warmup-{wave}")
+        await chat(peer, scratch, 20, 2, f"warmup-{wave}")  # as many sessions as measured
         doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
         await peer.layer.update_thread(doomed, name="warm-up")
         await scratch.timed("warmup", "delete_thread", peer.name, peer.layer.delete_thread(doomed))
