@@ -1,8 +1,9 @@
 """``python -m benchmarks.delete_commit``: where ``delete_thread`` of a 2,000-step thread spends
-its time. Each round bulk-loads a fresh benchmark conversation (``NEO4J_URI``, a scratch
-database: only benchmark-loaded data is written), lets the server settle, then runs
-``cypher/thread/delete_thread.cypher`` in an explicit transaction and prints the query's time
-and the commit's. The first round also plans the query."""
+its time. Each round bulk-loads a fresh benchmark conversation into ``NEO4J_URI`` (point it
+at a scratch database: a ``delete-probe`` user and the deleted threads' tombstones stay),
+lets the server settle, then runs ``cypher/thread/delete_thread.cypher`` in an explicit
+transaction and prints the query's time and the commit's. The first round also plans the
+query."""
 
 from __future__ import annotations
 

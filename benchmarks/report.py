@@ -49,6 +49,9 @@ def markdown(rec: Recorder, meta: dict[str, Any]) -> str:
     lines = [f"# graph_layer benchmark ({meta['mode']})", "",
              f"- when: {meta['when']}; machine: {meta['machine']}",
              f"- command: `{meta['command']}`",
+             "- unrecorded warm-up per layer: " + "; ".join(
+                 f"{name} {w['rounds']} rounds, {w['calls']} calls, {w['seconds']} s"
+                 for name, w in meta.get("warm_up", {}).items()),
              "- latencies in ms per call (p50 / p95 / p99); calls/s = all calls of the workload "
              "line divided by its wall time; `x us` = a peer's p50 (p95) divided by ours "
              "(> 1: we are faster)", ""]

@@ -47,16 +47,16 @@ class Plan:
     budget_s: float
     floor_reps: int
     scale: tuple[int, ...]
-    warmup_calls: int  # per layer, unrecorded, before anything is measured
+    warmup_rounds: int  # per layer, unrecorded, before anything is measured
     warmup_s: float  # cap on each layer's warm-up
 
 
 QUICK = Plan("quick", chat_turns=2, single_rounds=3, sidebar_sizes=(1000,),
              resume_sizes=(20, 200, 2000), delete_reps=1, reps=10, budget_s=3.0, floor_reps=30,
-             scale=(), warmup_calls=3000, warmup_s=60.0)
+             scale=(), warmup_rounds=6, warmup_s=60.0)
 FULL = Plan("full", chat_turns=4, single_rounds=10, sidebar_sizes=(1000, 10000),
             resume_sizes=(20, 200, 2000), delete_reps=2, reps=20, budget_s=8.0, floor_reps=100,
-            scale=(), warmup_calls=15000, warmup_s=240.0)
+            scale=(), warmup_rounds=31, warmup_s=240.0)
 
 
 def _free_port() -> int:
@@ -160,13 +160,16 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
         token = use_http_context("bench-main")
         # warm-up (not recorded): query plans, prepared statements, pools, the JVM's JIT
         first, conv = plan.sidebar_sizes[0], convs[plan.resume_sizes[0]]
+        meta["warm_up"] = {}
         for peer in peers:
             t0 = time.perf_counter()
-            made = await wl.warm_up(
-                peer, plan.warmup_calls, plan.warmup_s, (sidebar_users[first], *expected[first]),
+            done, made = await wl.warm_up(
+                peer, plan.warmup_rounds, plan.warmup_s, (sidebar_users[first], *expected[first]),
                 (conv.threads[0].id, len(conv.steps), len(conv.elements), len(conv.feedbacks)))
-            log.info("%s: warmed up with %d calls in %.1fs", peer.name, made,
-                     time.perf_counter() - t0)
+            took = time.perf_counter() - t0
+            meta["warm_up"][peer.name] = {"rounds": done, "calls": made, "seconds": round(took)}
+            log.info("%s: warmed up with %d rounds, %d calls in %.1fs", peer.name, done, made,
+                     took)
         await _settle(peers)
         for peer in peers:
             if peer.has_floor:

@@ -47,9 +47,10 @@ async def curve(checkpoints: list[int], sample: int) -> None:
                 made = target
             reads = [await _timed(driver, db, False, i) for i in range(sample)]
             writes = [await _timed(driver, db, True, i) for i in range(sample)]
-            made += 2 * sample
             print(f"after {made:6d} calls: trivial read p50 {statistics.median(reads):5.2f} ms, "
-                  f"trivial write tx p50 {statistics.median(writes):5.2f} ms", flush=True)
+                  f"trivial write tx p50 {statistics.median(writes):5.2f} ms (next {sample} "
+                  "calls of each)", flush=True)
+            made += 2 * sample
     finally:
         await driver.close()
 

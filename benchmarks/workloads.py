@@ -239,19 +239,19 @@ async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elem
                 f"elements, {rated}/{n_feedback} feedback")
 
 
-async def warm_up(peer: Peer, calls: int, seconds: float, sidebar_args: tuple[Any, ...],
-                  resume_args: tuple[Any, ...]) -> int:
-    """Unrecorded rounds of the measured calls (chat, delete, sidebar, resume, floor) until
-    ``calls`` calls were made or ``seconds`` passed; returns the calls made. The same for every
-    layer: a JVM server (Neo4j) compiles its hot paths only after thousands of calls (the
-    trivial read went from 11.4 ms to 1.4 ms p50 over the first 32,000 on this machine:
-    ``python -m benchmarks.warmup_curve``), and pools grow to the measured concurrency."""
+async def warm_up(peer: Peer, rounds: int, seconds: float, sidebar_args: tuple[Any, ...],
+                  resume_args: tuple[Any, ...]) -> tuple[int, int]:
+    """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a delete, a
+    sidebar page and search, a resume, floor calls), stopping early after ``seconds``; returns
+    the rounds and calls made. The same for every layer: a JVM server (Neo4j) compiles its hot
+    paths only after thousands of calls (the trivial read went from 11.4 ms to 1.4 ms p50 over
+    the first 32,000 on this machine: ``python -m benchmarks.warmup_curve``), and pools grow to
+    the measured concurrency."""
     scratch = Recorder()
     deadline = time.monotonic() + seconds
-    wave = 0
-    while (made := sum(len(ln.ms) for ln in scratch.lines.values())) < calls \
-            and time.monotonic() < deadline:
-        await chat(peer, scratch, 20, 2, f"warmup-{wave}")  # as many sessions as measured
+    done = 0
+    while done < rounds and time.monotonic() < deadline:
+        await chat(peer, scratch, 20, 2, f"warmup-{done}")  # as many sessions as measured
         doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
         await peer.layer.update_thread(doomed, name="warm-up")
         await scratch.timed("warmup", "delete_thread", peer.name, peer.layer.delete_thread(doomed))
@@ -259,8 +259,8 @@ async def warm_up(peer: Peer, calls: int, seconds: float, sidebar_args: tuple[An
         await resume(peer, scratch, *resume_args, 1, 1.0, "warmup")
         if peer.has_floor:
             await floor(peer, scratch, 50)
-        wave += 1
-    return made
+        done += 1
+    return done, sum(len(ln.ms) for ln in scratch.lines.values())
 
 
 async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -> None:
@@ -268,6 +268,7 @@ async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -
     workload = f"delete {label}"
     start = time.perf_counter()
     for tid in thread_ids:
+        await peer.settle()  # not the previous delete's background index work
         await rec.timed(workload, "delete_thread", name, layer.delete_thread(tid))
     rec.close_workload(workload, name, time.perf_counter() - start)
     gone = [await layer.get_thread(tid) for tid in thread_ids]

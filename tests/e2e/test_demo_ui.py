@@ -182,15 +182,17 @@ def cypher(server: Server, query: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def server_has(server: Server, app: DemoApp, query: str, expected: list[dict[str, Any]],
-               seconds: float = WAIT_MS / 1000, explain: str | None = None) -> None:
+               seconds: float = WAIT_MS / 1000, explain: str = "RETURN null AS nothing",
+               **params: Any) -> None:
     """Wait until ``query`` returns ``expected``: the UI updates some state optimistically
     (favorites), so only the graph shows that the server did the write. On failure the
-    message also holds what the ``explain`` query returns, and the app log's tail."""
+    message also holds what the ``explain`` query (with ``params``) returns, and the app
+    log's tail."""
     deadline = time.monotonic() + seconds
     while (rows := cypher(server, query)) != expected:
         if time.monotonic() > deadline:
             log = app.log.read_text(errors="replace")[-4000:]
-            seen = cypher(server, explain) if explain else None
+            seen = cypher(server, explain, **params)
             raise AssertionError(f"{rows} != {expected} after {seconds} s; {explain}: {seen}; "
                                  f"app log tail:\n{log}")
         time.sleep(0.2)
@@ -335,8 +337,8 @@ def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp
     mine.locator(".favorite-message").click()
     expect(mine.locator(".favorite-message.text-yellow-500")).to_be_visible()
     server_has(clean_db, demo_app, "MATCH (s:Step {favorite: true}) RETURN s.output AS output",
-               [{"output": RESUMED}], explain=f"MATCH (s:Step {{output: '{RESUMED}'}}) "
-               "RETURN s.type, s.metadata, s.favorite")
+               [{"output": RESUMED}], explain="MATCH (s:Step {output: $said}) "
+               "RETURN s.type, s.metadata, s.favorite", said=RESUMED)
     page.locator(".favorite-popover-wrapper button").first.click()
     expect(page.locator("[cmdk-item]", has_text=RESUMED)).to_be_visible()
     shots.shot(page, "favorite")
