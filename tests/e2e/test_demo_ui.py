@@ -133,22 +133,26 @@ def new_chat(page: Page, sessions: Sessions, current: str) -> None:
     the new one later, and a message sent in between still lands in the old thread. While the
     current chat (whose first message is ``current``) is being named, the UI moves to
     ``/thread/<id>`` and lists it in the history, and that move undoes a "New chat" made before
-    it (the page keeps the thread's URL and the next message joins the old thread): wait until
-    the chat is listed, then click until the page is a new, empty chat at ``/``."""
+    it (the page keeps the thread's URL and the next message joins the old thread); on a busy
+    machine it has also come after the new chat's session connected. So: wait until the chat is
+    listed, then click until the page is a new, empty chat at ``/`` whose session connected,
+    and that is still at ``/`` a second later."""
     expect(page.locator("#thread-history").get_by_text(current).first).to_be_visible()
     page.wait_for_url("**/thread/**")
-    before = sessions.connected
     for _ in range(5):
+        before = sessions.connected
         page.locator("#new-chat-button").click()
         try:
             page.wait_for_url(lambda url: "/thread/" not in url, timeout=5_000)
             expect(page.locator("#welcome-screen")).to_be_visible(timeout=5_000)
-            break
         except (PlaywrightTimeoutError, AssertionError):
             continue
+        sessions.wait_for_more_than(before)
+        page.wait_for_timeout(1_000)
+        if "/thread/" not in page.url:
+            break
     expect(page.locator("#welcome-screen")).to_be_visible()
     expect(page.locator(".step")).to_have_count(0)
-    sessions.wait_for_more_than(before)
     assert "/thread/" not in page.url, page.url
 
 
