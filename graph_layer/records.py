@@ -33,8 +33,14 @@ def feedback_dict(props: dict[str, Any] | None) -> dict[str, Any] | None:
 def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> dict[str, Any]:
     """A StepDict from a Step node's properties (and its feedback, when it has one).
 
-    Written out key by key: a resume maps thousands of steps, and this is its hot loop."""
+    Written out key by key: a resume maps thousands of steps, and this is its hot loop. A step's
+    ``start`` (and often ``end``) usually equals its ``createdAt``: formatted once."""
     get = props.get
+    created_raw, start_raw, end_raw = get("createdAt"), get("start"), get("end")
+    created = format_time(created_raw)
+    start = created if start_raw == created_raw else format_time(start_raw)
+    end = start if end_raw is not None and end_raw == start_raw else format_time(end_raw)
+    metadata = get("metadata")
     step: dict[str, Any] = {
         "id": props["id"], "name": get("name"), "type": get("type"),
         "threadId": get("threadId"), "parentId": get("parentId"),
@@ -43,10 +49,10 @@ def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> 
         "isError": get("isError"), "streaming": bool(get("streaming", False)),
         "waitForAnswer": get("waitForAnswer"), "defaultOpen": get("defaultOpen"),
         "autoCollapse": get("autoCollapse"), "showInput": get("showInput"),
-        "createdAt": format_time(get("createdAt")), "start": format_time(get("start")),
-        "end": format_time(get("end")),
+        "createdAt": created, "start": start, "end": end,
         "generation": from_json(get("generation")), "modes": from_json(get("modes")),
-        "metadata": from_json(get("metadata")) or {}, "tags": get("tags"),
+        "metadata": (from_json(metadata) or {}) if metadata is not None else {},
+        "tags": get("tags"),
     }
     if get("favorite") is True:  # set apart from metadata: see steps.step_params
         step["metadata"]["favorite"] = True
@@ -103,6 +109,13 @@ def order_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered: list[dict[str, Any]] = []
     seen: set[str] = set()
     for step in sorted(steps, key=lambda s: (s["createdAt"] or "", s["id"])):
+        step_id, parent = step["id"], step.get("parentId")
+        if step_id in seen:
+            continue
+        if not parent or parent in seen or parent not in by_id:  # the common case: in order
+            seen.add(step_id)
+            ordered.append(step)
+            continue
         chain: list[dict[str, Any]] = []
         node: dict[str, Any] | None = step
         while node is not None and node["id"] not in seen:

@@ -6,13 +6,16 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graph_layer import InvalidInputError, QueryFileError, queries
 from graph_layer.convert import format_time, parse_time, to_json
 from graph_layer.cursor import decode, encode
-from graph_layer.records import order_steps
+from graph_layer.records import order_steps, step_dict
 from graph_layer.search import lucene_query
 
 
@@ -86,6 +89,50 @@ def test_order_steps_puts_parents_first() -> None:
         {"id": "d", "parentId": "missing", "createdAt": "0"},
     ]
     assert [s["id"] for s in order_steps(steps)] == ["d", "a", "b", "c"]
+
+
+def _walk_order(steps: list[dict[str, Any]]) -> list[str]:
+    """The plain definition: by (createdAt, id), each step after its unseen ancestors."""
+    by_id = {s["id"]: s for s in steps}
+    seen: set[str] = set()
+    out: list[str] = []
+    for step in sorted(steps, key=lambda s: (s["createdAt"] or "", s["id"])):
+        chain = []
+        node = step
+        while node is not None and node["id"] not in seen:
+            seen.add(node["id"])
+            chain.append(node["id"])
+            node = by_id.get(node.get("parentId") or "")
+        out.extend(reversed(chain))
+    return out
+
+
+@given(st.lists(st.tuples(st.sampled_from([None, "a", "b", "c", "d", "e", "gone"]),
+                          st.sampled_from([None, "1", "2", "3"])), min_size=0, max_size=5))
+def test_order_steps_keeps_the_plain_walk_order(shape: list[tuple[str | None, str | None]]) -> None:
+    """The in-order shortcut changes nothing: same order as the plain walk, for any parent
+    links (missing, self, cycles) and ties."""
+    steps = [{"id": "abcde"[i], "parentId": parent, "createdAt": created}
+             for i, (parent, created) in enumerate(shape)]
+    assert [s["id"] for s in order_steps(steps)] == _walk_order(steps)
+
+
+def test_step_dict_formats_start_and_end_apart_from_created_at() -> None:
+    same = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": "2026-04-24T12:50Z",
+            "end": "2026-04-24T12:50Z"}
+    assert [step_dict(same)[k] for k in ("createdAt", "start", "end")] == \
+        ["2026-04-24T12:50:00.000000Z"] * 3
+    apart = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": "2026-04-24T12:50:01.5Z",
+             "end": "2026-04-24T12:50:01.5Z"}
+    assert [step_dict(apart)[k] for k in ("createdAt", "start", "end")] == [
+        "2026-04-24T12:50:00.000000Z", "2026-04-24T12:50:01.500000Z",
+        "2026-04-24T12:50:01.500000Z"]
+    open_step = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": None, "end": None}
+    assert [step_dict(open_step)[k] for k in ("createdAt", "start", "end")] == [
+        "2026-04-24T12:50:00.000000Z", None, None]
+    late = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": None,
+            "end": "2026-04-24T12:51Z"}
+    assert step_dict(late)["end"] == "2026-04-24T12:51:00.000000Z"
 
 
 def test_benchmark_scale_batches_never_reuse_a_thread_or_user() -> None:
