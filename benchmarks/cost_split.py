@@ -1,0 +1,157 @@
+"""``python -m benchmarks.cost_split``: where a step write and a resume spend their time.
+
+- **write**: interleaved calls, each through ``driver.execute_query`` as the layer makes them:
+  the benchmark's trivial write transaction (the floor), ``cypher/step/upsert_step.cypher``
+  for a new assistant message with text, the same message without text (nothing for the
+  full-text index), and a minimal idempotent upsert (MERGE the step, SET its properties,
+  MERGE its CONTAINS link: what any step write must do). Each variant's p50 minus the floor's
+  is what it costs beyond a round trip and a commit.
+- **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
+  ``get_thread`` query's time on the server (``result_available_after`` +
+  ``result_consumed_after``), the whole ``execute_query`` (adds transfer and decoding), and
+  the layer's ``get_thread`` (adds mapping the rows to StepDicts).
+
+Run it after ``graph-layer bench`` against the same ``NEO4J_URI`` (a scratch database): it
+reads the resume threads the benchmark loaded and writes only a ``cost-split`` thread it
+deletes at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from benchmarks.peers import Neo4jPeer
+from graph_layer import queries
+from graph_layer.context import use_http_context
+from graph_layer.convert import utc_now
+from graph_layer.settings import Neo4jSettings
+from graph_layer.steps import step_params
+
+MINIMAL_UPSERT = """
+MATCH (t:Thread {id: $threadId})
+MERGE (s:Step {id: $stepId})
+ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
+SET s += $props
+MERGE (t)-[:CONTAINS]->(s)
+RETURN s.threadId AS stepThreadId
+"""
+
+LONGEST_UNDER = """
+MATCH (t:Thread) WHERE t.name STARTS WITH 'conversation resume-' AND NOT t:Deleted
+WITH t, COUNT { (t)-[:CONTAINS]->(:Step) } AS steps WHERE steps <= $most
+RETURN t.id AS id, steps ORDER BY steps DESC LIMIT 1
+"""
+
+
+def _ms(values: list[float]) -> str:
+    values = sorted(values)
+    return f"p50 {statistics.median(values):6.2f}  p95 {values[int(len(values) * 0.95)]:6.2f}"
+
+
+async def _timed(call: Callable[[], Awaitable[Any]]) -> float:
+    start = time.perf_counter()
+    await call()
+    return (time.perf_counter() - start) * 1000
+
+
+async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
+    layer = peer.ours
+    thread_id = f"cost-split-{uuid.uuid4()}"
+    use_http_context(thread_id)  # create_step is queued outside a Chainlit context
+    await layer.update_thread(thread_id, name="cost-split")
+    parent = {"id": str(uuid.uuid4()), "threadId": thread_id, "type": "run",
+              "name": "on_message", "createdAt": utc_now()}
+    await layer.create_step(parent)  # type: ignore[arg-type]
+    driver, upsert = layer.executor.driver, queries.get("step/upsert_step").text
+
+    def message(text: str) -> dict[str, Any]:
+        now = utc_now()
+        params = step_params({
+            "id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent["id"],
+            "type": "assistant_message", "name": "Assistant", "output": text,
+            "createdAt": now, "start": now, "end": now, "metadata": {}, "isError": False,
+            "streaming": False, "waitForAnswer": False})
+        return params
+
+    text = "Here is what I found. " * 12
+    variants: dict[str, Callable[[int], Awaitable[Any]]] = {
+        "floor: trivial write tx": peer.floor_write,
+        "upsert_step, message with text": lambda i: driver.execute_query(
+            upsert, message(text), database_=db),
+        "upsert_step, message without text": lambda i: driver.execute_query(
+            upsert, message(""), database_=db),
+        "minimal upsert, with text": lambda i: driver.execute_query(
+            MINIMAL_UPSERT, message(text), database_=db),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    try:
+        for i in range(warm + reps):
+            for name, call in variants.items():
+                took = await _timed(lambda call=call, i=i: call(i))  # type: ignore[misc]
+                if i >= warm:
+                    times[name].append(took)
+    finally:
+        await layer.delete_thread(thread_id)
+    floor = statistics.median(times["floor: trivial write tx"])
+    print(f"step write ({reps} interleaved calls of each after {warm} rounds), ms:")
+    for name, values in times.items():
+        extra = statistics.median(values) - floor
+        print(f"  {name:36s} {_ms(values)}  p50 - floor {extra:5.2f}")
+
+
+async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
+    layer = peer.ours
+    driver, text = layer.executor.driver, queries.get("thread/get_thread").text
+    print(f"get_thread (median of {reps} calls after 5), ms:")
+    for most in (20, 200, 2000):
+        found = await peer._q(LONGEST_UNDER, most=most)
+        if not found:
+            print(f"  no benchmark resume thread of at most {most} steps: run the bench first")
+            continue
+        thread_id, steps = found[0]["id"], found[0]["steps"]
+        server, query, whole = [], [], []
+        for i in range(reps + 5):
+            start = time.perf_counter()
+            result = await driver.execute_query(text, {"threadId": thread_id}, database_=db)
+            took = (time.perf_counter() - start) * 1000
+            summary = result.summary
+            spent = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
+            full = await _timed(lambda tid=thread_id: layer.get_thread(tid))  # type: ignore[misc]
+            if i >= 5:
+                server.append(spent)
+                query.append(took)
+                whole.append(full)
+        s, q, w = (statistics.median(v) for v in (server, query, whole))
+        print(f"  {steps:5d} steps: server {s:6.1f}  execute_query {q:6.1f} (transfer and "
+              f"decoding {q - s:5.1f})  layer get_thread {w:6.1f} (mapping {w - q:5.1f})")
+
+
+async def split(warm: int, reps: int) -> None:
+    settings = Neo4jSettings()
+    with tempfile.TemporaryDirectory() as files:
+        peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)
+        try:
+            await peer.ours.setup()
+            await write_split(peer, settings.database, warm, reps)
+            await resume_split(peer, settings.database, max(10, reps // 10))
+        finally:
+            await peer.close()
+
+
+def main(warm: int = typer.Option(1000, help="Unrecorded rounds before the write split."),
+         reps: int = typer.Option(300, help="Recorded calls of each write variant.")) -> None:
+    """Print the write and resume splits."""
+    asyncio.run(split(warm, reps))
+
+
+if __name__ == "__main__":
+    typer.run(main)
