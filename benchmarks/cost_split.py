@@ -1,7 +1,9 @@
 """``python -m benchmarks.cost_split``: where a step write and a resume spend their time.
 
 - **write**: interleaved calls, each through ``driver.execute_query`` as the layer makes them:
-  the benchmark's trivial write transaction (the floor), ``cypher/step/upsert_step.cypher``
+  the benchmark's trivial write transaction (the floor), the floor with four timestamp
+  parameters it does not use (as ``datetime`` values, and as the ISO text the layer sends:
+  what packing a parameter costs in the driver), ``cypher/step/upsert_step.cypher``
   for a new assistant message with text, the same message without text (nothing for the
   full-text index), and a minimal idempotent upsert (MERGE the step, SET its properties,
   MERGE its CONTAINS link: what any step write must do). Each variant's p50 minus the floor's
@@ -32,7 +34,7 @@ import typer
 from benchmarks.peers import Neo4jPeer
 from graph_layer import queries
 from graph_layer.context import use_http_context
-from graph_layer.convert import utc_now
+from graph_layer.convert import iso_utc, utc_now
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 
@@ -83,8 +85,16 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
         return params
 
     text = "Here is what I found. " * 12
+
+    def stamps(as_text: bool) -> dict[str, Any]:  # four timestamps, as a step write sends
+        return {k: iso_utc(utc_now()) if as_text else utc_now() for k in "abcd"}
+
     variants: dict[str, Callable[[int], Awaitable[Any]]] = {
         "floor: trivial write tx": peer.floor_write,
+        "floor + 4 unused datetime params": lambda i: driver.execute_query(
+            peer.FLOOR_WRITE, {"v": i, **stamps(False)}, database_=db),
+        "floor + 4 unused ISO text params": lambda i: driver.execute_query(
+            peer.FLOOR_WRITE, {"v": i, **stamps(True)}, database_=db),
         "upsert_step, message with text": lambda i: driver.execute_query(
             upsert, message(text), database_=db),
         "upsert_step, message without text": lambda i: driver.execute_query(
@@ -105,7 +115,7 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
     print(f"step write ({reps} interleaved calls of each after {warm} rounds), ms:")
     for name, values in times.items():
         extra = statistics.median(values) - floor
-        print(f"  {name:36s} {_ms(values)}  p50 - floor {extra:5.2f}")
+        print(f"  {name:34s} {_ms(values)}  p50 - floor {extra:5.2f}")
 
 
 async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:

@@ -18,7 +18,7 @@ import typer
 from benchmarks import data as ds
 from benchmarks.peers import Neo4jPeer
 from graph_layer import queries
-from graph_layer.convert import utc_now
+from graph_layer.convert import iso_utc, utc_now
 from graph_layer.settings import Neo4jSettings
 
 
@@ -36,7 +36,7 @@ async def rounds(n: int, steps: int) -> None:
                 async with peer.admin.session(database=settings.database) as session:
                     start = time.perf_counter()
                     tx = await session.begin_transaction()
-                    result = await tx.run(text, threadId=conv.threads[0].id, now=utc_now())
+                    result = await tx.run(text, threadId=conv.threads[0].id, now=iso_utc(utc_now()))
                     counters = (await result.consume()).counters
                     ran = time.perf_counter()
                     await tx.commit()

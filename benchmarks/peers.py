@@ -138,11 +138,14 @@ class Neo4jPeer(Peer):
         for s in data.steps:
             p = step_params(step_dict(s))
             props = {**p["props"], "id": s.id, "threadId": s.thread_id, "type": s.type,
-                     "createdAt": p["createdAt"], "start": p["start"], "metadata": p["metadata"]}
-            steps.append({"threadId": s.thread_id, "props": props})
+                     "metadata": p["metadata"]}
+            steps.append({"threadId": s.thread_id, "props": props, "createdAt": p["createdAt"],
+                          "start": p["start"], "end": p["end"]})
         for rows in _chunks(steps):
             await self._q("UNWIND $rows AS r MATCH (t:Thread {id: r.threadId}) "
-                          "CREATE (t)-[:CONTAINS]->(s:Step) SET s = r.props", rows=rows)
+                          "CREATE (t)-[:CONTAINS]->(s:Step) SET s = r.props, "
+                          "s.createdAt = datetime(r.createdAt), s.start = datetime(r.start), "
+                          "s.end = datetime(r.end)", rows=rows)
         links = [{"id": s.id, "parentId": s.parent_id} for s in data.steps if s.parent_id]
         for rows in _chunks(links):
             await self._q("UNWIND $rows AS r MATCH (p:Step {id: r.parentId}) "
@@ -176,9 +179,11 @@ class Neo4jPeer(Peer):
         await self.ours.executor.driver.execute_query(
             "RETURN 1", database_=self.db, routing_=RoutingControl.READ)
 
+    FLOOR_WRITE = "MERGE (n:BenchFloor {id: 0}) SET n.v = $v"
+
     async def floor_write(self, value: int) -> None:
         await self.ours.executor.driver.execute_query(
-            "MERGE (n:BenchFloor {id: 0}) SET n.v = $v", {"v": value}, database_=self.db)
+            self.FLOOR_WRITE, {"v": value}, database_=self.db)
 
     async def close(self) -> None:
         await self.ours.close()

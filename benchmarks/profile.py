@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.data import SEARCH_WORD, StepRow, step_dict
 from graph_layer import cursor, queries, search
-from graph_layer.convert import utc_now
+from graph_layer.convert import iso_utc, utc_now
 from graph_layer.executor import create_driver
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
@@ -58,7 +58,7 @@ async def main() -> None:
                                    "first": 35}),
         ("thread/get_thread", {"threadId": big}),
         ("step/upsert_step", step_params(step_dict(step))),
-        ("thread/delete_thread", {"threadId": scratch, "now": now}),
+        ("thread/delete_thread", {"threadId": scratch, "now": iso_utc(now)}),
     ]
     for name, params in cases:
         query = queries.get(name)

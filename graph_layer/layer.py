@@ -19,7 +19,15 @@ from neo4j import AsyncDriver
 from pydantic import SecretStr
 
 from graph_layer import cursor, elements, records, search
-from graph_layer.convert import check_text, format_time, from_json, require_id, to_json, utc_now
+from graph_layer.convert import (
+    check_text,
+    format_time,
+    from_json,
+    iso_utc,
+    require_id,
+    to_json,
+    utc_now,
+)
 from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
 from graph_layer.schema import apply_schema
@@ -35,6 +43,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("graph_layer")
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def _now() -> str:
+    """The current instant as a write query's ``$now`` (ISO text: see ``convert.iso_utc``)."""
+    return iso_utc(utc_now())
 
 
 def queued(method: _F) -> _F:
@@ -154,7 +167,7 @@ class Neo4jDataLayer(BaseDataLayer):
             "user/upsert_user",
             identifier=require_id(user.identifier, "user identifier"),
             newId=str(uuid.uuid4()),
-            now=utc_now(),
+            now=_now(),
             metadata=to_json(user.metadata or {}, "user.metadata"),
             displayName=check_text(user.display_name, "user.display_name"),
         )
@@ -169,7 +182,7 @@ class Neo4jDataLayer(BaseDataLayer):
         transaction, then their stored files (best effort); None when there is no such user.
         Their threads stay as content-free tombstones; nobody else's data is touched."""
         rows = await self._run(
-            "user/delete_user", identifier=require_id(identifier, "identifier"), now=utc_now()
+            "user/delete_user", identifier=require_id(identifier, "identifier"), now=_now()
         )
         if not rows:
             return None
@@ -197,7 +210,7 @@ class Neo4jDataLayer(BaseDataLayer):
             require_id(user_id, "user_id")
         rows = await self._run(
             "thread/update_thread",
-            threadId=thread_id, userId=user_id, props=props, now=utc_now(),
+            threadId=thread_id, userId=user_id, props=props, now=_now(),
         )
         if not rows:
             raise NotFoundError(f"update_thread({thread_id!r}): no user with id {user_id!r}")
@@ -269,7 +282,7 @@ class Neo4jDataLayer(BaseDataLayer):
         """Delete the thread, its steps, elements and feedback in one transaction (leaving a
         tombstone), then its stored files (best effort)."""
         rows = await self._run(
-            "thread/delete_thread", threadId=require_id(thread_id, "thread_id"), now=utc_now()
+            "thread/delete_thread", threadId=require_id(thread_id, "thread_id"), now=_now()
         )
         await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
 
@@ -341,7 +354,7 @@ class Neo4jDataLayer(BaseDataLayer):
             rows = await self._run(
                 "element/upsert_element",
                 threadId=write.thread_id, elementId=write.element_id, forId=write.for_id,
-                props=write.props, now=utc_now(),
+                props=write.props, now=_now(),
             )
         except Exception:
             if key:
@@ -383,7 +396,7 @@ class Neo4jDataLayer(BaseDataLayer):
             "feedback/upsert_feedback",
             forId=for_id, feedbackId=feedback.id or None, newId=str(uuid.uuid4()),
             value=feedback.value, comment=check_text(feedback.comment, "feedback.comment"),
-            now=utc_now(),
+            now=_now(),
         )
         if not rows:
             raise NotFoundError(f"upsert_feedback: no step {for_id!r} to rate")

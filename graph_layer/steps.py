@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from graph_layer.convert import check_text, parse_time, require_id, to_json, utc_now
+from graph_layer.convert import check_text, iso_utc, parse_time, require_id, to_json, utc_now
 from graph_layer.errors import InvalidInputError
 
 STEP_TYPES = frozenset({
@@ -25,7 +25,8 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
     ``create_step`` written on entry (``isError: false``) may land after that update.
     ``favorite`` is None unless the metadata has that key: the UI's user message carries
     ``{location}``, and its ``create_step`` landing after ``set_step_favorite`` must not
-    unfavorite it (the stored ``favorite`` wins over metadata without the key on reads)."""
+    unfavorite it (the stored ``favorite`` wins over metadata without the key on reads).
+    Timestamps (``createdAt``, ``start``, ``end``, ``now``) go as ``iso_utc`` text."""
     if not isinstance(step, dict):
         raise InvalidInputError(f"a step must be a dict (StepDict), got {type(step).__name__}")
     now = now or utc_now()
@@ -49,8 +50,6 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
             raise InvalidInputError(f"step.showInput must be a bool or str, got {show_input!r}")
         props["showInput"] = show_input
     end = parse_time(step.get("end"), "step.end")
-    if end is not None:
-        props["end"] = end
     tags = step.get("tags")
     if tags is not None:
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -73,14 +72,19 @@ def step_params(step: dict[str, Any], now: datetime | None = None) -> dict[str, 
         "stepId": step_id,
         "props": props,
         "type": step_type,
-        "createdAt": parse_time(step.get("createdAt"), "step.createdAt") or now,
-        "start": parse_time(step.get("start"), "step.start"),
+        "createdAt": iso_utc(parse_time(step.get("createdAt"), "step.createdAt") or now),
+        "start": _iso(parse_time(step.get("start"), "step.start")),
+        "end": _iso(end),
         "metadata": to_json(metadata or None, "step.metadata"),
         "favorite": metadata.get("favorite") is True if metadata and "favorite" in metadata
         else None,
         "parentId": parent_id if parent_id != step_id else None,
-        "now": now,
+        "now": iso_utc(now),
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else iso_utc(value)
 
 
 # Generation token counts copied onto the Step node (Cypher cannot read JSON), with ``model``:

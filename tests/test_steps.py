@@ -269,3 +269,40 @@ async def test_error_mark_survives_the_entry_snapshot_landing_late(
     assert thread is not None
     assert [(s["output"], s["isError"]) for s in thread["steps"]] == [
         ("index unavailable", True), ("", False)]
+
+
+async def test_every_timestamp_is_stored_as_a_datetime(layer: Neo4jDataLayer,
+                                                       driver: AsyncDriver) -> None:
+    """The write queries get timestamps as ISO text (cheaper to send than datetimes) and must
+    store DateTime values: what sorting, durations, cursors and the analytics compare."""
+    from chainlit.element import File
+
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, name="times", user_id=user_id)
+    user_msg = message(thread_id, 0)
+    tool = step(thread_id, 1, parent_id=user_msg["id"])
+    await layer.create_step(user_msg)
+    await layer.create_step(tool)
+    await layer.update_step({**tool, "end": ts(2.5), "output": "done"})  # type: ignore[typeddict-item]
+    await layer.create_element(File(name="a.txt", content=b"a", mime="text/plain",
+                                    for_id=new_id(), thread_id=thread_id))
+    await layer.upsert_feedback(Feedback(forId=tool["id"], threadId=thread_id, value=1))
+    gone = new_id()
+    await layer.update_thread(gone, name="doomed", user_id=user_id)
+    await layer.delete_thread(gone)
+    rows = await query(driver, """
+        MATCH (n) WHERE n.id IN [$user, $thread, $gone] OR n.threadId = $thread
+        UNWIND [k IN keys(n) WHERE k IN ['createdAt', 'updatedAt', 'lastActivity',
+                'lastMessageAt', 'deletedAt', 'start', 'end']] AS key
+        RETURN labels(n)[0] AS label, key, valueType(n[key]) AS type""",
+        user=user_id, thread=thread_id, gone=gone)
+    seen = {(r["label"], r["key"]) for r in rows}
+    assert {("User", "createdAt"), ("Thread", "createdAt"), ("Thread", "lastActivity"),
+            ("Thread", "lastMessageAt"), ("Thread", "deletedAt"), ("Step", "createdAt"),
+            ("Step", "start"), ("Step", "end"), ("Feedback", "createdAt"),
+            ("Feedback", "updatedAt")} <= seen, seen
+    assert {r["type"] for r in rows} == {"ZONED DATETIME NOT NULL"}, rows
+    steps = await query(driver, "MATCH (s:Step {id: $id}) RETURN s.durationMs AS ms, "
+                        "toString(s.end) AS end", id=tool["id"])
+    assert steps == [{"ms": 1500, "end": ts(2.5)}]

@@ -5,7 +5,7 @@
 // params: threadId, elementId, forId, props, now
 // returns: status ('ok' | 'deleted'), elementThreadId
 MERGE (t:Thread {id: $threadId})
-ON CREATE SET t.createdAt = $now, t.lastActivity = $now
+ON CREATE SET t.createdAt = datetime($now), t.lastActivity = datetime($now)
 SET t._lock = true
 REMOVE t._lock
 WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
@@ -26,7 +26,7 @@ CALL (t, status) {
   MERGE (s:Step {id: $forId})
   ON CREATE SET t:AnalyticsStale,  // a new placeholder step changes the thread's shape
                 s.threadId = $threadId, s.type = 'run', s.name = '', s.placeholder = true,
-                s.createdAt = $now, s.start = $now
+                s.createdAt = datetime($now), s.start = datetime($now)
   WITH t, e, s WHERE s.threadId = $threadId
   MERGE (t)-[:CONTAINS]->(s)
   MERGE (s)-[:CONTAINS]->(e)

@@ -19,8 +19,8 @@ WITH s, CASE
           ELSE $newId
         END AS feedbackId
 MERGE (f:Feedback {id: feedbackId})
-ON CREATE SET f.createdAt = $now
+ON CREATE SET f.createdAt = datetime($now)
 SET f.value = $value, f.comment = $comment, f.forId = s.id, f.threadId = s.threadId,
-    f.updatedAt = $now
+    f.updatedAt = datetime($now)
 MERGE (f)-[:RATED]->(s)
 RETURN f.id AS id

@@ -1,14 +1,16 @@
 // Bulk writer: one batch of whole threads (threads, steps, parent links, elements, feedback) in
 // one transaction, building the graph that update_thread, create_step, create_element and
-// upsert_feedback build call by call (see graph_layer/seed/bulk.py for the row shapes).
+// upsert_feedback build call by call (see graph_layer/seed/bulk.py for the row shapes; timestamps
+// arrive as ISO text, as in step/upsert_step).
 // mode: write
 // params: threads, steps, elements, feedback, now
 // returns: threads, steps, links, elements, feedback
 UNWIND $threads AS row
 MATCH (u:User {id: row.userId})
 MERGE (t:Thread {id: row.id})
-ON CREATE SET t.createdAt = $now
-SET t += row.props, t.lastActivity = row.lastActivity, t.lastMessageAt = row.lastMessageAt,
+ON CREATE SET t.createdAt = datetime($now)
+SET t += row.props, t.lastActivity = datetime(row.lastActivity),
+    t.lastMessageAt = datetime(row.lastMessageAt),
     t.userId = u.id, t:AnalyticsStale
 MERGE (u)-[:AUTHORED]->(t)
 WITH count(*) AS threads
@@ -17,10 +19,11 @@ CALL () {
   MATCH (t:Thread {id: row.threadId})
   MERGE (s:Step {id: row.stepId})
   ON CREATE SET s.threadId = row.threadId
-  SET s += row.props, s.createdAt = row.createdAt, s.start = row.start, s.type = row.type,
+  SET s += row.props, s.createdAt = datetime(row.createdAt), s.start = datetime(row.start),
+      s.end = coalesce(datetime(row.end), s.end), s.type = row.type,
       s.isError = coalesce(s.isError, false),
       s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,
-      s.durationMs = row.props.end.epochMillis - row.start.epochMillis,
+      s.durationMs = datetime(row.end).epochMillis - datetime(row.start).epochMillis,
       s.name = coalesce(row.props.name, '')
   MERGE (t)-[:CONTAINS]->(s)
   RETURN count(*) AS steps
@@ -46,9 +49,9 @@ CALL () {
   UNWIND $feedback AS row
   MATCH (s:Step {id: row.forId})
   MERGE (f:Feedback {id: row.id})
-  ON CREATE SET f.createdAt = $now
+  ON CREATE SET f.createdAt = datetime($now)
   SET f.value = row.value, f.comment = row.comment, f.forId = s.id, f.threadId = s.threadId,
-      f.updatedAt = $now
+      f.updatedAt = datetime($now)
   MERGE (f)-[:RATED]->(s)
   RETURN count(*) AS feedback
 }

@@ -5,7 +5,7 @@
 // returns: identifier, id
 UNWIND $rows AS row
 MERGE (u:User {identifier: row.identifier})
-ON CREATE SET u.id = row.id, u.createdAt = $now
+ON CREATE SET u.id = row.id, u.createdAt = datetime($now)
 SET u.metadata = row.metadata,
     u.displayName = coalesce(row.displayName, u.displayName)
 RETURN u.identifier AS identifier, u.id AS id

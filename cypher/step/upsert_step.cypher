@@ -6,11 +6,12 @@
 // thread's last activity forward for messages. Locks the thread first and marks it
 // :AnalyticsStale (its analytics summaries are refreshed before they are read again); a
 // deleted thread is left alone.
+// Timestamps arrive as ISO text (convert.iso_utc) and are stored as DateTime values.
 // mode: write
-// params: threadId, stepId, props, type, createdAt, start, metadata, favorite, parentId, now
+// params: threadId, stepId, props, type, createdAt, start, end, metadata, favorite, parentId, now
 // returns: status ('ok' | 'deleted'), stepThreadId
 MERGE (t:Thread {id: $threadId})
-ON CREATE SET t.createdAt = $now, t.lastActivity = $now
+ON CREATE SET t.createdAt = datetime($now), t.lastActivity = datetime($now)
 SET t._lock = true
 REMOVE t._lock
 WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
@@ -18,13 +19,14 @@ CALL (t, status) {
   WITH t WHERE status = 'ok'
   SET t:AnalyticsStale
   MERGE (s:Step {id: $stepId})
-  ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
+  ON CREATE SET s.threadId = $threadId, s.createdAt = datetime($createdAt)
   WITH t, s WHERE s.threadId = $threadId
-  SET s += $props
-  SET s.createdAt = CASE WHEN $createdAt < s.createdAt THEN $createdAt ELSE s.createdAt END,
+  SET s += $props, s.end = coalesce(datetime($end), s.end)
+  SET s.createdAt = CASE WHEN datetime($createdAt) < s.createdAt THEN datetime($createdAt)
+                         ELSE s.createdAt END,
       s.isError = coalesce(s.isError, false),
-      s.start = CASE WHEN s.start IS NULL OR $start < s.start THEN coalesce($start, s.start)
-                     ELSE s.start END,
+      s.start = CASE WHEN s.start IS NULL OR datetime($start) < s.start
+                     THEN coalesce(datetime($start), s.start) ELSE s.start END,
       s.type = CASE WHEN $type IS NULL THEN s.type
                     WHEN $type = 'run' AND s.type IS NOT NULL AND s.type <> 'run' THEN s.type
                     ELSE $type END,

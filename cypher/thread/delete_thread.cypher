@@ -25,7 +25,7 @@ CALL (t) {
   OPTIONAL MATCH (t)-[r]-()
   DELETE r
 }
-SET t = {id: t.id, deletedAt: $now}
+SET t = {id: t.id, deletedAt: datetime($now)}
 SET t:Deleted
 REMOVE t:AnalyticsStale
 RETURN objectKeys, existed

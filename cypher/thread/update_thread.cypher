@@ -8,7 +8,7 @@
 OPTIONAL MATCH (u:User {id: $userId})
 WITH u WHERE $userId IS NULL OR u IS NOT NULL
 MERGE (t:Thread {id: $threadId})
-ON CREATE SET t.createdAt = $now, t.lastActivity = $now
+ON CREATE SET t.createdAt = datetime($now), t.lastActivity = datetime($now)
 SET t._lock = true
 REMOVE t._lock
 WITH t, u

@@ -33,6 +33,6 @@ CALL (threads) {
   RETURN size(steps) AS steps
 }
 WITH u, threads, steps, elements, feedback, objectKeys
-FOREACH (t IN threads | SET t = {id: t.id, deletedAt: $now} SET t:Deleted REMOVE t:AnalyticsStale)
+FOREACH (t IN threads | SET t = {id: t.id, deletedAt: datetime($now)} SET t:Deleted REMOVE t:AnalyticsStale)
 DETACH DELETE u  // its AUTHORED links; the threads' CONTAINS went with their steps/elements
 RETURN size(threads) AS threads, steps, elements, feedback, objectKeys

@@ -3,7 +3,7 @@
 // params: identifier, newId, now, metadata, displayName
 // returns: user (properties map)
 MERGE (u:User {identifier: $identifier})
-ON CREATE SET u.id = $newId, u.createdAt = $now
+ON CREATE SET u.id = $newId, u.createdAt = datetime($now)
 SET u.metadata = $metadata,
     u.displayName = coalesce($displayName, u.displayName)
 RETURN properties(u) AS user

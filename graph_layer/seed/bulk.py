@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from graph_layer import elements
-from graph_layer.convert import to_json, utc_now
+from graph_layer.convert import iso_utc, to_json, utc_now
 from graph_layer.executor import Executor
 from graph_layer.seed.synth import ThreadSpec, UserSpec
 from graph_layer.steps import step_params
@@ -30,7 +30,7 @@ async def write_users(executor: Executor, users: list[UserSpec],
          "metadata": to_json(u.metadata, "user.metadata")}
         for u in users
     ]
-    result = await executor.run("seed/bulk_users", rows=rows, now=now or utc_now())
+    result = await executor.run("seed/bulk_users", rows=rows, now=iso_utc(now or utc_now()))
     return {r["identifier"]: r["id"] for r in result}
 
 
@@ -49,7 +49,7 @@ def batch_params(specs: list[ThreadSpec], user_ids: dict[str, str],
         last = max((p["createdAt"] for p in thread_steps
                     if str(p["type"] or "").endswith("_message")), default=None)
         threads.append({"id": spec.id, "userId": user_ids[spec.user.identifier], "props": props,
-                        "lastActivity": last or now, "lastMessageAt": last})
+                        "lastActivity": last or iso_utc(now), "lastMessageAt": last})
         steps.extend(thread_steps)
         for element in spec.elements:
             write = elements.normalise(element, None)
@@ -58,7 +58,7 @@ def batch_params(specs: list[ThreadSpec], user_ids: dict[str, str],
         feedback.extend(spec.feedback)
     threads.sort(key=lambda row: str(row["userId"]))  # one lock order on users across batches
     return {"threads": threads, "steps": steps, "elements": elems, "feedback": feedback,
-            "now": now}
+            "now": iso_utc(now)}
 
 
 def _chunks(items: Iterable[ThreadSpec], size: int) -> Iterator[list[ThreadSpec]]:
