@@ -145,7 +145,9 @@ class Neo4jPeer(Peer):
             await self._q("UNWIND $rows AS r MATCH (t:Thread {id: r.threadId}) "
                           "CREATE (t)-[:CONTAINS]->(s:Step) SET s = r.props, "
                           "s.createdAt = datetime(r.createdAt), s.start = datetime(r.start), "
-                          "s.end = datetime(r.end)", rows=rows)
+                          "s.end = datetime(r.end) FOREACH (_ IN CASE WHEN r.props.type "
+                          "ENDS WITH '_message' THEN [1] ELSE [] END | SET s:Message)",
+                          rows=rows)
         links = [{"id": s.id, "parentId": s.parent_id} for s in data.steps if s.parent_id]
         for rows in _chunks(links):
             await self._q("UNWIND $rows AS r MATCH (p:Step {id: r.parentId}) "

@@ -158,7 +158,7 @@ async def test_keyset_paging_sees_every_thread_once_including_ties(
                                  ThreadFilter(userId=user_id))
 
 
-async def test_search_matches_names_and_step_bodies_case_insensitively(
+async def test_search_matches_names_and_message_bodies_case_insensitively(
     layer: Neo4jDataLayer,
 ) -> None:
     alice = await make_user(layer)
@@ -166,8 +166,10 @@ async def test_search_matches_names_and_step_bodies_case_insensitively(
     by_name = await make_thread(layer, alice, "Holiday Plans", 0, text="nothing here")
     by_body = await make_thread(layer, alice, "Untitled", 1, text="the Kangaroo jumped")
     await make_thread(layer, bob, "kangaroo facts", 2, text="kangaroo")
-    tool = step(by_body, 3, input="query: WOMBAT burrows", output="{}")
-    await layer.create_step(tool)
+    answer = message(by_body, 3, kind="assistant_message", output="WOMBAT burrows, mostly")
+    await layer.create_step(answer)
+    tool = step(by_body, 4, input='{"query": "platypus"}', output="echidna")
+    await layer.create_step(tool)  # tool (and llm, run) text is not searched: only messages
 
     async def search(text: str) -> list[str]:
         page = await layer.list_threads(Pagination(first=20),
@@ -180,19 +182,48 @@ async def test_search_matches_names_and_step_bodies_case_insensitively(
     assert await search("wombat burr") == [by_body]
     assert await search("jumped kangaroo") == [by_body]
     assert await search("kangaroo holiday") == []
+    assert await search("platypus") == [] and await search("echidna") == []
     for hostile in ['"', "\\", "/", "*", "?", "~", "[", "]{}", "`", "AND", "OR NOT",
                     "//", "$x", "a:b", "(", "-", "+", "!", "^", "&&", "||", "' OR 1=1 --"]:
         assert await search(hostile) == [], hostile
 
 
+async def test_search_follows_a_step_becoming_a_message(layer: Neo4jDataLayer,
+                                                        driver: AsyncDriver) -> None:
+    """A child written first creates its parent as a placeholder run; when the parent's own
+    snapshot lands as a message, its text becomes searchable (the :Message label follows the
+    type either way)."""
+    alice = await make_user(layer)
+    thread = await make_thread(layer, alice, "late parent", 0, text="start")
+    parent = message(thread, 1, output="the lyrebird sings")
+    await layer.create_step(step(thread, 2, parent_id=parent["id"]))
+
+    async def found(word: str) -> list[str]:
+        page = await layer.list_threads(Pagination(first=5),
+                                        ThreadFilter(userId=alice, search=word))
+        return [t["id"] for t in page.data]
+
+    async def labelled() -> bool:
+        rows = await query(driver, "MATCH (s:Step {id: $id}) RETURN s:Message AS m",
+                           id=parent["id"])
+        return bool(rows[0]["m"])
+
+    assert not await labelled()
+    await layer.create_step(parent)
+    assert await labelled() and await found("lyrebird") == [thread]
+    await layer.update_step({**parent, "type": "tool"})
+    assert not await labelled() and await found("lyrebird") == []
+
+
 async def test_search_sees_each_write_at_once(layer: Neo4jDataLayer) -> None:
     """The full-text indexes are eventually consistent (updated after commit); the search
-    still finds every step and rename written just before it, every time."""
+    still finds every message and rename written just before it, every time."""
     alice = await make_user(layer)
     thread = await make_thread(layer, alice, "fresh words", 0, text="start")
     for i in range(25):
         word = f"zebra{i}quokka"
-        await layer.create_step(step(thread, i + 1, output=f"just said {word}"))
+        await layer.create_step(message(thread, i + 1, kind="assistant_message",
+                                        output=f"just said {word}"))
         page = await layer.list_threads(Pagination(first=5),
                                         ThreadFilter(userId=alice, search=word))
         assert [t["id"] for t in page.data] == [thread], word

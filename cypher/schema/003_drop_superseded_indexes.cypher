@@ -3,7 +3,8 @@
 // commit (replaced by the eventually consistent ones of 004). Dropped by name where they exist,
 // before 004 runs: CREATE ... IF NOT EXISTS does nothing while an index on the same label and
 // properties exists, whatever its name. step_model (schema 5) gave way to the covering
-// indexes of 006.
+// indexes of 006. step_text_search (schemas 5-7: the text of every step) gave way to
+// message_text_search (004: the text of messages only).
 // mode: write
 // params:
 DROP INDEX thread_created IF EXISTS;
@@ -12,3 +13,4 @@ DROP INDEX step_name IF EXISTS;
 DROP INDEX thread_search IF EXISTS;
 DROP INDEX step_search IF EXISTS;
 DROP INDEX step_model IF EXISTS;
+DROP INDEX step_text_search IF EXISTS;

@@ -25,6 +25,7 @@ CALL () {
       s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,
       s.durationMs = datetime(row.end).epochMillis - datetime(row.start).epochMillis,
       s.name = coalesce(row.props.name, '')
+  FOREACH (_ IN CASE WHEN row.type ENDS WITH '_message' THEN [1] ELSE [] END | SET s:Message)
   MERGE (t)-[:CONTAINS]->(s)
   RETURN count(*) AS steps
 }

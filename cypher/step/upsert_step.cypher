@@ -5,7 +5,8 @@
 // back), keeps durationMs = end - start (and a name, '' if none was given), and moves the
 // thread's last activity forward for messages. Locks the thread first and marks it
 // :AnalyticsStale (its analytics summaries are refreshed before they are read again); a
-// deleted thread is left alone.
+// deleted thread is left alone. A message step (type *_message) is labelled :Message: the
+// search indexes the text of messages only (schema/004).
 // Timestamps arrive as ISO text (convert.iso_utc) and are stored as DateTime values.
 // mode: write
 // params: threadId, stepId, props, type, createdAt, start, end, metadata, favorite, parentId, now
@@ -34,6 +35,8 @@ CALL (t, status) {
       s.favorite = CASE WHEN $favorite IS NULL THEN s.favorite WHEN $favorite THEN true END
   SET s.durationMs = s.end.epochMillis - s.start.epochMillis, s.name = coalesce(s.name, '')
   REMOVE s.placeholder
+  FOREACH (_ IN CASE WHEN s.type ENDS WITH '_message' THEN [1] ELSE [] END | SET s:Message)
+  FOREACH (_ IN CASE WHEN s.type ENDS WITH '_message' THEN [] ELSE [1] END | REMOVE s:Message)
   MERGE (t)-[:CONTAINS]->(s)
   WITH t, s
   CALL (t, s) {

@@ -1,4 +1,4 @@
-// A sidebar page of a user's threads matching a full-text query over thread names and step
+// A sidebar page of a user's threads matching a full-text query over thread names and message
 // input/output, newest activity first, after a keyset cursor. $search is an escaped Lucene query.
 // mode: read
 // params: userId, search, cursorTime, cursorId, feedback, first
@@ -10,7 +10,7 @@ CALL () {
   CALL db.index.fulltext.queryNodes('thread_name_search', $search) YIELD node
   RETURN node AS t
   UNION
-  CALL db.index.fulltext.queryNodes('step_text_search', $search) YIELD node
+  CALL db.index.fulltext.queryNodes('message_text_search', $search) YIELD node
   MATCH (t:Thread)-[:CONTAINS]->(node)
   RETURN t
 }

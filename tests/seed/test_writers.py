@@ -69,7 +69,7 @@ async def test_bulk_writer_builds_the_layers_graph(
     # seed 12 has feedback, elements and a favorite: every kind of node and link is compared
     assert {rel[0] for rel in via_layer[1]} == {"AUTHORED", "CONTAINS", "PARENT_OF", "RATED"}
     assert {label for n in via_layer[0] for label in n[0]} == {
-        "AnalyticsStale", "Element", "Feedback", "Step", "Thread", "User"}
+        "AnalyticsStale", "Element", "Feedback", "Message", "Step", "Thread", "User"}
     assert any(("favorite", True) in n[2] for n in via_layer[0])
     layer_nodes = {(n[1], tuple(n[0])): dict(n[2]) for n in via_layer[0]}
     bulk_nodes = {(n[1], tuple(n[0])): dict(n[2]) for n in via_bulk[0]}
