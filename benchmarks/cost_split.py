@@ -5,9 +5,10 @@
   the benchmark's trivial write transaction (the floor), the floor with four timestamp
   parameters it does not use (as ``datetime`` values, and as the ISO text the layer sends:
   what packing a parameter costs in the driver), ``cypher/step/upsert_step.cypher``
-  for a new assistant message with text, the same message without text (nothing for the
-  full-text index), and a minimal idempotent upsert (MERGE the step, SET its properties,
-  MERGE its CONTAINS link: what any step write must do). Each variant's p50 minus the floor's
+  for a new assistant message with text, a tool step with the same text and the message
+  without text (neither gives the full-text index, which covers messages only, any work),
+  and a minimal idempotent upsert of the message (MERGE the step, SET its properties and
+  label, MERGE its CONTAINS link: what any step write must do). Each variant's p50 minus the floor's
   is what it costs beyond a round trip and a commit.
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
@@ -43,8 +44,8 @@ from graph_layer.steps import step_params
 MINIMAL_UPSERT = """
 MATCH (t:Thread {id: $threadId})
 MERGE (s:Step {id: $stepId})
-ON CREATE SET s.threadId = $threadId, s.createdAt = $createdAt
-SET s += $props
+ON CREATE SET s.threadId = $threadId, s.createdAt = datetime($createdAt)
+SET s += $props, s:Message
 MERGE (t)-[:CONTAINS]->(s)
 RETURN s.threadId AS stepThreadId
 """
@@ -79,11 +80,11 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
     await layer.create_step(parent)  # type: ignore[arg-type]
     driver, upsert = layer.executor.driver, queries.get("step/upsert_step").text
 
-    def message(text: str) -> dict[str, Any]:
+    def message(text: str, kind: str = "assistant_message") -> dict[str, Any]:
         now = utc_now()
         params = step_params({
             "id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent["id"],
-            "type": "assistant_message", "name": "Assistant", "output": text,
+            "type": kind, "name": "Assistant", "output": text,
             "createdAt": now, "start": now, "end": now, "metadata": {}, "isError": False,
             "streaming": False, "waitForAnswer": False})
         return params
@@ -101,6 +102,8 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
             peer.FLOOR_WRITE, {"v": i, **stamps(True)}, database_=db),
         "upsert_step, message with text": lambda i: driver.execute_query(
             upsert, message(text), database_=db),
+        "upsert_step, tool step with text": lambda i: driver.execute_query(
+            upsert, message(text, "tool"), database_=db),
         "upsert_step, message without text": lambda i: driver.execute_query(
             upsert, message(""), database_=db),
         "minimal upsert, with text": lambda i: driver.execute_query(
@@ -126,7 +129,7 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
           f"{warm} unrecorded calls of each), ms:")
     for name, values in times.items():
         extra = statistics.median(values) - floor
-        print(f"  {name:34s} {_ms(values)}  p50 - floor {extra:5.2f}")
+        print(f"  {name:35s} {_ms(values)}  p50 - floor {extra:5.2f}")
 
 
 # The StepDict fields by name instead of ``s {.*}``: would fewer properties be cheaper?
