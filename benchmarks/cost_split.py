@@ -25,20 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import typer
 
-from benchmarks.peers import Neo4jPeer
+from benchmarks.peers import Neo4jPeer, scratch_peer
 from graph_layer import queries
 from graph_layer.context import use_http_context
 from graph_layer.convert import iso_utc, utc_now
-from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 
 MINIMAL_UPSERT = """
@@ -173,15 +170,10 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
 
 
 async def split(warm: int, reps: int) -> None:
-    settings = Neo4jSettings()
-    with tempfile.TemporaryDirectory() as files:
-        peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)
-        try:
-            await peer.ours.setup()
-            await write_split(peer, settings.database, warm, reps)
-            await resume_split(peer, settings.database, max(10, reps // 10))
-        finally:
-            await peer.close()
+    async with scratch_peer() as peer:
+        await peer.ours.setup()
+        await write_split(peer, peer.db, warm, reps)
+        await resume_split(peer, peer.db, max(10, reps // 10))
 
 
 def main(warm: int = typer.Option(1000, help="Unrecorded calls of each write variant first."),

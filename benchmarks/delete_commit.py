@@ -8,44 +8,36 @@ query."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import typer
 
 from benchmarks import data as ds
-from benchmarks.peers import Neo4jPeer
+from benchmarks.peers import scratch_peer
 from graph_layer import queries
 from graph_layer.convert import iso_utc, utc_now
-from graph_layer.settings import Neo4jSettings
 
 
 async def rounds(n: int, steps: int) -> None:
-    settings = Neo4jSettings()
     text = queries.get("thread/delete_thread").text
-    with tempfile.TemporaryDirectory() as files:
-        peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)
-        try:
-            await peer.ours.setup()
-            for _ in range(n):
-                conv = ds.conversation("delete-probe", str(uuid.uuid4()), steps, ds.BASE_TIME)
-                await peer.load(conv)
-                await peer.settle()
-                async with peer.admin.session(database=settings.database) as session:
-                    start = time.perf_counter()
-                    tx = await session.begin_transaction()
-                    result = await tx.run(text, threadId=conv.threads[0].id, now=iso_utc(utc_now()))
-                    counters = (await result.consume()).counters
-                    ran = time.perf_counter()
-                    await tx.commit()
-                    done = time.perf_counter()
-                print(f"query {(ran - start) * 1000:6.1f} ms, commit {(done - ran) * 1000:6.1f} "
-                      f"ms: {counters.nodes_deleted} nodes, {counters.relationships_deleted} "
-                      "relationships", flush=True)
-        finally:
-            await peer.close()
+    async with scratch_peer() as peer:
+        await peer.ours.setup()
+        for _ in range(n):
+            conv = ds.conversation("delete-probe", str(uuid.uuid4()), steps, ds.BASE_TIME)
+            await peer.load(conv)
+            await peer.settle()
+            async with peer.admin.session(database=peer.db) as session:
+                start = time.perf_counter()
+                tx = await session.begin_transaction()
+                result = await tx.run(text, threadId=conv.threads[0].id, now=iso_utc(utc_now()))
+                counters = (await result.consume()).counters
+                ran = time.perf_counter()
+                await tx.commit()
+                done = time.perf_counter()
+            print(f"query {(ran - start) * 1000:6.1f} ms, commit {(done - ran) * 1000:6.1f} "
+                  f"ms: {counters.nodes_deleted} nodes, {counters.relationships_deleted} "
+                  "relationships", flush=True)
 
 
 def main(n: int = typer.Option(5, help="Rounds."),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl
 
 from benchmarks.data import Dataset, ElementRow, FeedbackRow, StepRow, iso, step_dict
 from graph_layer import Neo4jDataLayer
+from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 from graph_layer.storage import LocalFileStorageClient
 
@@ -190,6 +194,19 @@ class Neo4jPeer(Peer):
     async def close(self) -> None:
         await self.ours.close()
         await self.admin.close()
+
+
+@contextlib.asynccontextmanager
+async def scratch_peer() -> AsyncIterator[Neo4jPeer]:
+    """A Neo4jPeer on ``NEO4J_URI`` (``NEO4J_*`` settings) with a throwaway file store: what
+    the probe scripts (``warmup_curve``, ``delete_commit``, ``cost_split``) measure through."""
+    settings = Neo4jSettings()
+    with tempfile.TemporaryDirectory() as files:
+        peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)
+        try:
+            yield peer
+        finally:
+            await peer.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import typer
 
-from benchmarks.peers import Neo4jPeer
-from graph_layer.settings import Neo4jSettings
+from benchmarks.peers import Neo4jPeer, scratch_peer
 
 
 async def _timed(peer: Neo4jPeer, write: bool, i: int) -> float:
@@ -31,24 +28,19 @@ async def _calls(peer: Neo4jPeer, numbers: range) -> None:
 
 
 async def curve(checkpoints: list[int], sample: int) -> None:
-    settings = Neo4jSettings()
     made = 0
-    with tempfile.TemporaryDirectory() as files:
-        peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)
-        try:
-            for target in checkpoints:
-                if made < target:  # warm up to the checkpoint: four callers, reads and writes
-                    await asyncio.gather(*(_calls(peer, range(made + k, target, 4))
-                                           for k in range(4)))
-                    made = target
-                reads = [await _timed(peer, False, i) for i in range(sample)]
-                writes = [await _timed(peer, True, i) for i in range(sample)]
-                print(f"after {made:6d} calls: trivial read p50 {statistics.median(reads):5.2f} "
-                      f"ms, trivial write tx p50 {statistics.median(writes):5.2f} ms (next "
-                      f"{sample} calls of each)", flush=True)
-                made += 2 * sample
-        finally:
-            await peer.close()
+    async with scratch_peer() as peer:
+        for target in checkpoints:
+            if made < target:  # warm up to the checkpoint: four callers, reads and writes
+                await asyncio.gather(*(_calls(peer, range(made + k, target, 4))
+                                       for k in range(4)))
+                made = target
+            reads = [await _timed(peer, False, i) for i in range(sample)]
+            writes = [await _timed(peer, True, i) for i in range(sample)]
+            print(f"after {made:6d} calls: trivial read p50 {statistics.median(reads):5.2f} "
+                  f"ms, trivial write tx p50 {statistics.median(writes):5.2f} ms (next "
+                  f"{sample} calls of each)", flush=True)
+            made += 2 * sample
 
 
 def main(checkpoints: str = typer.Option("0,1000,2000,4000,8000,16000,32000",
