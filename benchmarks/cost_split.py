@@ -8,7 +8,8 @@
   for a new assistant message with text, a tool step with the same text and the message
   without text (neither gives the full-text index, which covers messages only, any work),
   and a minimal idempotent upsert of the message (MERGE the step, SET its properties and
-  label, MERGE its CONTAINS link: what any step write must do). Each variant's p50 minus the floor's
+  label, MERGE its CONTAINS link: about the least any step write does; it leaves out
+  ``start`` and ``end``). Each variant's p50 minus the floor's
   is what it costs beyond a round trip and a commit.
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +

@@ -274,7 +274,8 @@ async def test_error_mark_survives_the_entry_snapshot_landing_late(
 async def test_every_timestamp_is_stored_as_a_datetime(layer: Neo4jDataLayer,
                                                        driver: AsyncDriver) -> None:
     """The write queries get timestamps as ISO text (cheaper to send than datetimes) and must
-    store DateTime values: what sorting, durations, cursors and the analytics compare."""
+    store DateTime values: what sorting, durations, cursors and the analytics compare. Each
+    write path that stores a timestamp is taken once (the bulk writers: tests/seed)."""
     from chainlit.element import File
 
     user_id = await make_user(layer)
@@ -285,23 +286,36 @@ async def test_every_timestamp_is_stored_as_a_datetime(layer: Neo4jDataLayer,
     await layer.create_step(user_msg)
     await layer.create_step(tool)
     await layer.update_step({**tool, "end": ts(2.5), "output": "done"})  # type: ignore[typeddict-item]
-    await layer.create_element(File(name="a.txt", content=b"a", mime="text/plain",
-                                    for_id=new_id(), thread_id=thread_id))
     await layer.upsert_feedback(Feedback(forId=tool["id"], threadId=thread_id, value=1))
+    named = new_id()  # created by update_thread alone: createdAt and lastActivity are its $now
+    await layer.update_thread(named, name="no messages", user_id=user_id)
+    by_step = new_id()  # created by upsert_step
+    await layer.create_step(message(by_step, 0))
+    by_element = new_id()  # created by upsert_element, with a placeholder step
+    await layer.create_element(File(name="a.txt", content=b"a", mime="text/plain",
+                                    for_id=new_id(), thread_id=by_element))
     gone = new_id()
     await layer.update_thread(gone, name="doomed", user_id=user_id)
     await layer.delete_thread(gone)
+    bob = await make_user(layer, "bob")
+    bobs = new_id()
+    await layer.update_thread(bobs, name="bob's", user_id=bob)
+    await layer.delete_user("bob")
+    threads = [thread_id, named, by_step, by_element, gone, bobs]
     rows = await query(driver, """
-        MATCH (n) WHERE n.id IN [$user, $thread, $gone] OR n.threadId = $thread
+        MATCH (n) WHERE n.id IN $ids OR n.threadId IN $threads
         UNWIND [k IN keys(n) WHERE k IN ['createdAt', 'updatedAt', 'lastActivity',
                 'lastMessageAt', 'deletedAt', 'start', 'end']] AS key
-        RETURN labels(n)[0] AS label, key, valueType(n[key]) AS type""",
-        user=user_id, thread=thread_id, gone=gone)
+        RETURN n.id AS id, labels(n)[0] AS label, key, valueType(n[key]) AS type""",
+        ids=[user_id, *threads], threads=threads)
     seen = {(r["label"], r["key"]) for r in rows}
     assert {("User", "createdAt"), ("Thread", "createdAt"), ("Thread", "lastActivity"),
             ("Thread", "lastMessageAt"), ("Thread", "deletedAt"), ("Step", "createdAt"),
             ("Step", "start"), ("Step", "end"), ("Feedback", "createdAt"),
             ("Feedback", "updatedAt")} <= seen, seen
+    by_id = {(r["id"], r["key"]) for r in rows}
+    assert {(named, "createdAt"), (named, "lastActivity"), (by_step, "createdAt"),
+            (by_element, "createdAt"), (gone, "deletedAt"), (bobs, "deletedAt")} <= by_id
     assert {r["type"] for r in rows} == {"ZONED DATETIME NOT NULL"}, rows
     steps = await query(driver, "MATCH (s:Step {id: $id}) RETURN s.durationMs AS ms, "
                         "toString(s.end) AS end", id=tool["id"])

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_layer import InvalidInputError, QueryFileError, queries
-from graph_layer.convert import format_time, parse_time, to_json
+from graph_layer.convert import format_time, iso_utc, parse_time, to_json
 from graph_layer.cursor import decode, encode
 from graph_layer.records import order_steps, step_dict
 from graph_layer.search import lucene_query
@@ -89,6 +89,18 @@ def test_order_steps_puts_parents_first() -> None:
         {"id": "d", "parentId": "missing", "createdAt": "0"},
     ]
     assert [s["id"] for s in order_steps(steps)] == ["d", "a", "b", "c"]
+
+
+def test_iso_utc_is_the_fixed_form_the_queries_parse() -> None:
+    from datetime import timedelta, timezone
+
+    plus2 = timezone(timedelta(hours=2))
+    assert iso_utc(datetime(2026, 4, 24, 14, 50, 51, 5, tzinfo=plus2)) == \
+        "2026-04-24T12:50:51.000005Z"
+    assert iso_utc(datetime(2026, 4, 24, 12, 50)) == "2026-04-24T12:50:00.000000Z"  # naive: UTC
+    assert iso_utc(datetime(5, 1, 1, tzinfo=UTC)) == "0005-01-01T00:00:00.000000Z"
+    assert iso_utc(parse_time("2026-04-24T12:50:51.5Z", "t") or datetime.now(UTC)) == \
+        "2026-04-24T12:50:51.500000Z"
 
 
 def _walk_order(steps: list[dict[str, Any]]) -> list[str]:

@@ -2,7 +2,7 @@
 // (steps labelled :Message, see step/upsert_step): what the user wrote and was answered. Tool,
 // LLM and run steps are not indexed: an LLM step's input holds the whole prompt (the system
 // prompt would match every thread), a tool's is JSON, and indexing them cost every such write
-// ~2 ms of Lucene work here (python -m benchmarks.cost_split). Eventually consistent: Lucene is
+// ~1.5-2 ms of Lucene work here (python -m benchmarks.cost_split). Eventually consistent: Lucene is
 // updated just after commit instead of inside it, which took ~9 of the ~12 ms a step write
 // spent committing. The search query first awaits those updates, so a search still sees every
 // write committed before it.

@@ -26,6 +26,7 @@ CALL () {
       s.durationMs = datetime(row.end).epochMillis - datetime(row.start).epochMillis,
       s.name = coalesce(row.props.name, '')
   FOREACH (_ IN CASE WHEN row.type ENDS WITH '_message' THEN [1] ELSE [] END | SET s:Message)
+  FOREACH (_ IN CASE WHEN row.type ENDS WITH '_message' THEN [] ELSE [1] END | REMOVE s:Message)
   MERGE (t)-[:CONTAINS]->(s)
   RETURN count(*) AS steps
 }

@@ -77,3 +77,11 @@ async def test_bulk_writer_builds_the_layers_graph(
     for key, props in layer_nodes.items():
         assert bulk_nodes[key] == props, key
     assert via_bulk[1] == via_layer[1]
+    types = await driver.execute_query(
+        "MATCH (n) UNWIND [k IN keys(n) WHERE k IN ['createdAt', 'updatedAt', 'lastActivity', "
+        "'lastMessageAt', 'start', 'end']] AS key RETURN DISTINCT labels(n)[0] AS label, key, "
+        "valueType(n[key]) AS type")
+    assert {r["type"] for r in types.records} == {"ZONED DATETIME NOT NULL"}, types.records
+    assert {(r["label"], r["key"]) for r in types.records} >= {
+        ("User", "createdAt"), ("Thread", "createdAt"), ("Thread", "lastActivity"),
+        ("Step", "start"), ("Feedback", "createdAt"), ("Feedback", "updatedAt")}
