@@ -80,12 +80,11 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
 
     def message(text: str, kind: str = "assistant_message") -> dict[str, Any]:
         now = utc_now()
-        params = step_params({
+        return step_params({
             "id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent["id"],
             "type": kind, "name": "Assistant", "output": text,
             "createdAt": now, "start": now, "end": now, "metadata": {}, "isError": False,
             "streaming": False, "waitForAnswer": False})
-        return params
 
     text = "Here is what I found. " * 12
 

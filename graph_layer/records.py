@@ -40,7 +40,6 @@ def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> 
     created = format_time(created_raw)
     start = created if start_raw == created_raw else format_time(start_raw)
     end = start if end_raw is not None and end_raw == start_raw else format_time(end_raw)
-    metadata = get("metadata")
     step: dict[str, Any] = {
         "id": props["id"], "name": get("name"), "type": get("type"),
         "threadId": get("threadId"), "parentId": get("parentId"),
@@ -51,8 +50,7 @@ def step_dict(props: dict[str, Any], feedback: dict[str, Any] | None = None) -> 
         "autoCollapse": get("autoCollapse"), "showInput": get("showInput"),
         "createdAt": created, "start": start, "end": end,
         "generation": from_json(get("generation")), "modes": from_json(get("modes")),
-        "metadata": (from_json(metadata) or {}) if metadata is not None else {},
-        "tags": get("tags"),
+        "metadata": from_json(get("metadata")) or {}, "tags": get("tags"),
     }
     if get("favorite") is True:  # set apart from metadata: see steps.step_params
         step["metadata"]["favorite"] = True
