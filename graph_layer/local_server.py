@@ -284,6 +284,8 @@ class LocalNeo4j:
     cache: Path = field(default_factory=_default_cache)
     heap: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_HEAP", "1g"))
     pagecache: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_PAGECACHE", "256m"))
+    #: Settings added to (or replacing) the generated ones, e.g. to compare configurations.
+    extra_settings: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.home = Path(self.home).expanduser().absolute()
@@ -401,7 +403,8 @@ class LocalNeo4j:
     # ------------------------------------------------------------------------ configuration
 
     def settings(self, lib: Path) -> dict[str, str]:
-        """The ``neo4j.conf`` settings written on every start (all keys Neo4j 5.26 knows)."""
+        """The ``neo4j.conf`` settings written on every start (all keys Neo4j 5.26 knows), then
+        ``extra_settings``."""
         home = self.home
         return {
             "server.default_listen_address": HOST,
@@ -422,6 +425,10 @@ class LocalNeo4j:
             "db.tx_log.rotation.retention_policy": "1 files",
             "db.tx_log.preallocate": "false",
             "dbms.usage_report.enabled": "false",
+            # Keep-alive NOOPs only while a result streams (default ALL). With ALL the server
+            # also hints a receive timeout, and the Python driver then wraps every socket read
+            # in asyncio.wait_for: ~30% of its CPU per query (python -m benchmarks.keep_alive).
+            "server.bolt.connection_keep_alive_for_requests": "STREAMING",
             "client.allow_telemetry": "false",  # Browser's product analytics
             # Browser applies our GraSS style each time it connects (README: Neo4j Browser).
             "browser.post_connect_cmd": post_connect_command(),
@@ -434,7 +441,7 @@ class LocalNeo4j:
             "server.logs.user.config": str(home / "conf" / "user-logs.xml"),
             # Bolt's Netty event loops wait this many quiet seconds (x2) on shutdown (default 5).
             "internal.dbms.bolt.netty_server_shutdown_quiet_period": "1",
-        }
+        } | self.extra_settings
 
     def write_config(self, lib: Path) -> Path:
         """Write ``conf/neo4j.conf`` (always) and the log4j files (only if missing)."""

@@ -93,6 +93,16 @@ def test_start_answers_bolt_with_the_password(server: LocalNeo4j) -> None:
         driver.verify_connectivity()
 
 
+def test_bolt_keep_alive_is_for_streaming_results_only(server: LocalNeo4j) -> None:
+    """The running server keeps connections alive only while a result streams: with Neo4j's
+    default (ALL) it would also hint a receive timeout, and the async driver would then wrap
+    every socket read in ``asyncio.wait_for`` (``python -m benchmarks.keep_alive``)."""
+    server.start(START_TIMEOUT)
+    rows = _run(server, "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+                name="server.bolt.connection_keep_alive_for_requests")
+    assert rows == [{"value": "STREAMING"}]
+
+
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j) -> None:
     """Neo4j Browser, in headless Chromium, runs our ``:style`` after connecting: its style
     frame shows every selector of the GraSS file with our colours."""
@@ -247,6 +257,12 @@ def test_memory_sizes_come_from_the_environment(tmp_path: Path,
     settings = srv.settings(tmp_path / "lib")
     assert settings["server.memory.heap.max_size"] == "2g"
     assert settings["server.memory.pagecache.size"] == "1536m"
+    tuned = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port(),
+                       extra_settings={"server.memory.pagecache.size": "2g",
+                                       "db.tx_log.preallocate": "true"})
+    settings = tuned.settings(tmp_path / "lib")  # added or replacing, after the environment
+    assert settings["server.memory.pagecache.size"] == "2g"
+    assert settings["db.tx_log.preallocate"] == "true"
     monkeypatch.setenv("GRAPH_LAYER_PAGECACHE", "lots")
     with pytest.raises(ConfigurationError, match="GRAPH_LAYER_PAGECACHE='lots' is not a memory"):
         LocalNeo4j(home=tmp_path)
