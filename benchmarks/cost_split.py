@@ -1,16 +1,16 @@
 """``python -m benchmarks.cost_split``: where a step write and a resume spend their time.
 
 - **write**: blocks of calls taking turns, each through ``driver.execute_query`` as the layer
-  makes them:
-  the benchmark's trivial write transaction (the floor), the floor with four timestamp
-  parameters it does not use (as ``datetime`` values, and as the ISO text the layer sends:
-  what packing a parameter costs in the driver), ``cypher/step/upsert_step.cypher``
-  for a new assistant message with text, a tool step with the same text and the message
-  without text (neither gives the full-text index, which covers messages only, any work),
-  and a minimal idempotent upsert of the message (MERGE the step, SET its properties and
-  label, MERGE its CONTAINS link: about the least any step write does; it leaves out
-  ``start`` and ``end``). Each variant's p50 minus the floor's
-  is what it costs beyond a round trip and a commit.
+  makes them: the benchmark's trivial write transaction (the floor), the floor with four
+  timestamp parameters it does not use (as ``datetime`` values, and as the ISO text the layer
+  sends: what packing a parameter costs in the driver), ``cypher/step/upsert_step.cypher`` for
+  a new assistant message with text, a tool step with the same text and the message without
+  text (neither gives the full-text index, which covers messages only, any work), one message
+  written again and again with the same text and with new text each time (an ``update_step``:
+  does an unchanged text reach the index again?), and a minimal idempotent upsert of the
+  message (MERGE the step, SET its properties and label, MERGE its CONTAINS link: about the
+  least any step write does; it leaves out ``start`` and ``end``). Each variant's p50 minus
+  the floor's is what it costs beyond a round trip and a commit.
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
   ``result_consumed_after``), the whole ``execute_query`` (adds transfer and decoding), and
@@ -91,6 +91,13 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
     def stamps(as_text: bool) -> dict[str, Any]:  # four timestamps, as a step write sends
         return {k: iso_utc(utc_now()) if as_text else utc_now() for k in "abcd"}
 
+    # One message, written again and again: an update_step. Both variants write this step, so
+    # the first same-text call after a block of new texts is a real change (1 call in a block).
+    again = message(text)
+
+    def edited(i: int) -> dict[str, Any]:  # ... whose text changes each time
+        return {**again, "props": {**again["props"], "output": f"{text}{i}"}}
+
     variants: dict[str, Callable[[int], Awaitable[Any]]] = {
         "floor: trivial write tx": peer.floor_write,
         "floor + 4 unused datetime params": lambda i: driver.execute_query(
@@ -103,6 +110,10 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
             upsert, message(text, "tool"), database_=db),
         "upsert_step, message without text": lambda i: driver.execute_query(
             upsert, message(""), database_=db),
+        "upsert_step again, same text": lambda i: driver.execute_query(
+            upsert, again, database_=db),
+        "upsert_step again, new text": lambda i: driver.execute_query(
+            upsert, edited(i), database_=db),
         "minimal upsert, with text": lambda i: driver.execute_query(
             MINIMAL_UPSERT, message(text), database_=db),
     }

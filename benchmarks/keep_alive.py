@@ -7,7 +7,8 @@ also sends the ``connection.recv_timeout_seconds`` hint, and the Python driver t
 socket read in ``asyncio.wait_for``: a task and a timer per read. With ``STREAMING`` the server
 sends no hint and still sends keep-alive NOOPs while a result streams.
 
-Blocks of calls take turns between the servers, so both see the same host: the benchmark's
+Blocks of calls take turns between the servers (which goes first alternates each round), so
+both see the same host: the benchmark's
 floor (a trivial read, a trivial write transaction) and, through the layer, ``create_step`` of
 a new message, 20 such calls at once (as 20 sessions write; the time is for all 20) and
 ``get_thread`` of a 20-step thread. Prints each call's p50/p95 latency and
@@ -87,8 +88,10 @@ async def compare(uris: dict[str, str], warm: int, blocks: int, block: int) -> N
                         await call(i)
             times: dict[tuple[str, str], list[float]] = {}
             cpu: dict[tuple[str, str], float] = {}
-            for _ in range(blocks):
-                for mode, per_mode in calls.items():
+            for block_round in range(blocks):
+                # which server goes first alternates: each leaves background work behind
+                order = MODES if block_round % 2 == 0 else MODES[::-1]
+                for mode, per_mode in ((m, calls[m]) for m in order):
                     for name, call in per_mode.items():
                         key = (name, mode)
                         started_cpu = time.process_time()

@@ -427,7 +427,7 @@ class LocalNeo4j:
             "dbms.usage_report.enabled": "false",
             # Keep-alive NOOPs only while a result streams (default ALL). With ALL the server
             # also hints a receive timeout, and the Python driver then wraps every socket read
-            # in asyncio.wait_for: ~30% of its CPU per query (python -m benchmarks.keep_alive).
+            # in asyncio.wait_for: 8-29% of its CPU per call here (python -m benchmarks.keep_alive).
             "server.bolt.connection_keep_alive_for_requests": "STREAMING",
             "client.allow_telemetry": "false",  # Browser's product analytics
             # Browser applies our GraSS style each time it connects (README: Neo4j Browser).
@@ -678,22 +678,20 @@ class LocalNeo4j:
 
     def stop(self, timeout: float = 60) -> bool:
         """Stop our server: SIGTERM, then SIGKILL after ``timeout``. False if it was not running."""
-        pid = self.pid()
-        if pid is None:
-            return False
-        if not self._signal_and_wait(pid, signal.SIGTERM, timeout):
-            raise ServerError(f"Neo4j (pid {pid}) did not exit, even after SIGKILL")
-        log.info(f"Neo4j (pid {pid}) stopped")
-        return True
+        return self.kill(signal.SIGTERM, timeout)
 
-    def kill(self, sig: int = signal.SIGKILL) -> bool:
-        """Send ``sig`` (default SIGKILL: a crash) to our server and wait for it to die.
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 30.0) -> bool:
+        """Send ``sig`` (default SIGKILL: a crash) to our server and wait for it to die (then
+        SIGKILL it, after ``timeout``, if ``sig`` was not).
 
         Data stays in ``home``; the next ``start()`` recovers it. False if it was not running.
         """
         pid = self.pid()
         if pid is None:
             return False
-        if not self._signal_and_wait(pid, sig, 30.0):
-            raise ServerError(f"Neo4j (pid {pid}) did not exit after signal {sig}")
+        name = signal.Signals(sig).name if sig in set(signal.Signals) else f"signal {sig}"
+        if not self._signal_and_wait(pid, sig, timeout):
+            also = "" if sig == signal.SIGKILL else ", nor after SIGKILL"
+            raise ServerError(f"Neo4j (pid {pid}) did not exit after {name}{also}")
+        log.info(f"Neo4j (pid {pid}) ended ({name})")
         return True

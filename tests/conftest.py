@@ -2,7 +2,9 @@
 
 The server is, in order: ``NEO4J_URI`` if set; a testcontainers ``neo4j:5.26`` container if a
 Docker engine answers; else a local server of the test run's own (own data folder and ports),
-so tests never touch the database a user runs the demo on.
+so tests never touch the database a user runs the demo on. Headless Chromium (for the demo UI
+and Neo4j Browser) is Debian's ``/usr/bin/chromium`` (no downloaded browsers);
+``GRAPH_LAYER_CHROMIUM`` names another binary.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from chainlit.context import context_var
@@ -22,6 +25,14 @@ from graph_layer import Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.context import use_http_context
 from graph_layer.settings import DEFAULT_PASSWORD
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+CHROMIUM = os.environ.get("GRAPH_LAYER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 
 
 @dataclass(frozen=True)
@@ -149,3 +160,19 @@ async def query(driver: AsyncDriver, cypher: str, **params: object) -> list[dict
     """Run a check query in a test (assertions read the graph directly)."""
     records, _, _ = await driver.execute_query(cypher, params, database_="neo4j")
     return [r.data() for r in records]
+
+
+@pytest.fixture
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium through Playwright's sync API."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need Playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from graph_layer.browser_style import parse_grass, style_path
 from graph_layer.errors import ConfigurationError, GraphLayerError
@@ -103,27 +103,20 @@ def test_bolt_keep_alive_is_for_streaming_results_only(server: LocalNeo4j) -> No
     assert rows == [{"value": "STREAMING"}]
 
 
-def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j) -> None:
+def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,
+                                                         chromium: Browser) -> None:
     """Neo4j Browser, in headless Chromium, runs our ``:style`` after connecting: its style
     frame shows every selector of the GraSS file with our colours."""
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
     server.start(START_TIMEOUT)
     style = parse_grass(style_path().read_text(encoding="utf-8"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(f"{server.browser_url}?dbms=neo4j://neo4j@127.0.0.1:{server.bolt_port}")
-            page.locator("[data-testid=password]").fill(PASSWORD)
-            page.locator("[data-testid=connect]").click()
-            frame = page.locator("article", has_text=':style {"node"').last
-            expect(frame).to_contain_text("node.Thread {", timeout=60_000)
-            shown = frame.inner_text()
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{server.browser_url}?dbms=neo4j://neo4j@127.0.0.1:{server.bolt_port}")
+    page.locator("[data-testid=password]").fill(PASSWORD)
+    page.locator("[data-testid=connect]").click()
+    frame = page.locator("article", has_text=':style {"node"').last
+    expect(frame).to_contain_text("node.Thread {", timeout=60_000)
+    shown = frame.inner_text()
     for selector, rules in style.items():
         block = shown.split(f"{selector} {{", 1)[1].split("\n}", 1)[0]
         for key, value in rules.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from graph_layer.convert import format_time, iso_utc, parse_time, to_json
 from graph_layer.cursor import decode, encode
 from graph_layer.records import order_steps, step_dict
 from graph_layer.search import lucene_query
+from graph_layer.seed.window import TaskWindow
 
 
 def test_every_query_file_loads_with_matching_params() -> None:
@@ -173,3 +175,41 @@ def test_base_commands_import_without_the_analytics_extra() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+async def test_task_window_bounds_the_tasks_in_flight_and_waits_for_them() -> None:
+    running, most, finished = 0, 0, []
+
+    async def work(n: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.001 * (n % 3))
+        running -= 1
+        finished.append(n)
+
+    async with TaskWindow(3) as window:
+        for n in range(20):
+            await window.add(work(n))
+    assert most == 3 and sorted(finished) == list(range(20))
+
+
+async def test_task_window_raises_a_failure_and_cancels_the_rest() -> None:
+    cancelled = asyncio.Event()
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    async def fail() -> None:
+        raise ValueError("batch 2 refused")
+
+    with pytest.raises(ValueError, match="batch 2 refused"):
+        async with TaskWindow(2) as window:
+            await window.add(slow())
+            await window.add(fail())
+            await window.add(slow())  # waits for room: finds the failure
+    assert cancelled.is_set()  # the window has waited for the cancelled write to end

@@ -18,6 +18,7 @@ from graph_layer import elements
 from graph_layer.convert import iso_utc, to_json, utc_now
 from graph_layer.executor import Executor
 from graph_layer.seed.synth import ThreadSpec, UserSpec
+from graph_layer.seed.window import TaskWindow
 from graph_layer.steps import step_params
 from graph_layer.threads import thread_props
 
@@ -79,7 +80,6 @@ async def write_threads(
     """Write threads in batches of ``batch_size`` (one transaction each, up to ``concurrency``
     in flight while the next batch is prepared); return the counts written."""
     totals = {"threads": 0, "steps": 0, "links": 0, "elements": 0, "feedback": 0}
-    pending: set[asyncio.Task[None]] = set()
 
     async def one(chunk: list[ThreadSpec], params: dict[str, Any]) -> None:
         rows = await executor.run("seed/bulk_threads", **params)
@@ -88,28 +88,13 @@ async def write_threads(
         if on_batch is not None:
             on_batch(chunk)
 
-    async def drain(until: int) -> None:
-        nonlocal pending
-        while len(pending) > until:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
-
     def prepare(chunks: Iterator[list[ThreadSpec]]) -> tuple[list[ThreadSpec], dict[str, Any]]:
         chunk = next(chunks, [])
         return chunk, batch_params(chunk, user_ids, utc_now())
 
     chunks = _chunks(threads, batch_size)
-    try:
-        while True:
-            # generate the next batch off the event loop while earlier batches are written
-            chunk, params = await asyncio.to_thread(prepare, chunks)
-            if not chunk:
-                break
-            await drain(max(concurrency, 1) - 1)
-            pending.add(asyncio.create_task(one(chunk, params)))
-        await drain(0)
-    finally:
-        for task in pending:
-            task.cancel()
+    async with TaskWindow(concurrency) as window:
+        # generate the next batch off the event loop while earlier batches are written
+        while (batch := await asyncio.to_thread(prepare, chunks))[0]:
+            await window.add(one(*batch))
     return totals

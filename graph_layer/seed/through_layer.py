@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 
 from chainlit.types import Feedback
@@ -10,6 +9,7 @@ from chainlit.user import User
 
 from graph_layer.layer import Neo4jDataLayer
 from graph_layer.seed.synth import ThreadSpec, UserSpec
+from graph_layer.seed.window import TaskWindow
 
 
 async def create_users(layer: Neo4jDataLayer, users: list[UserSpec]) -> dict[str, str]:
@@ -50,19 +50,12 @@ async def write_threads(
 ) -> None:
     """Write threads concurrently (at most ``concurrency`` at a time); call ``on_thread`` after
     each. Must run inside a Chainlit context (the queued methods read ``context.session``)."""
-    pending: set[asyncio.Task[None]] = set()
 
     async def one(spec: ThreadSpec) -> None:
         await write_thread(layer, spec, user_ids[spec.user.identifier])
         if on_thread is not None:
             on_thread(spec)
 
-    for spec in threads:
-        if len(pending) >= concurrency:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
-        pending.add(asyncio.create_task(one(spec)))
-    if pending:
-        for task in (await asyncio.wait(pending))[0]:
-            task.result()
+    async with TaskWindow(concurrency) as window:
+        for spec in threads:
+            await window.add(one(spec))

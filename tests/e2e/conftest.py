@@ -1,9 +1,9 @@
-"""Fixtures for the browser test: the demo app in a child process, and headless Chromium.
+"""Fixtures for the browser test: the demo app in a child process (headless Chromium is
+``tests/conftest.py``'s ``chromium``).
 
 The app is started with ``python -m graph_layer.cli demo --no-local-neo4j`` against the test
 database (``neo4j_server`` from tests/conftest.py), on a free port, with its own demo home under
-the test's tmp path. The browser is Debian's ``/usr/bin/chromium`` (no downloaded browsers);
-``GRAPH_LAYER_CHROMIUM`` names another binary.
+the test's tmp path.
 """
 
 from __future__ import annotations
@@ -19,14 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from tests.conftest import Server, free_port
 
-CHROMIUM = os.environ.get("GRAPH_LAYER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 APP_START_SECONDS = 180.0  # importing Chainlit takes ~20 s on a busy 2-core machine
 
 
@@ -86,17 +81,3 @@ def demo_app(clean_db: Server, tmp_path: Path) -> Iterator[DemoApp]:
         yield DemoApp(url, home, log)
     finally:
         _stop(child)
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium through Playwright's sync API."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
