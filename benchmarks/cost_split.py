@@ -34,6 +34,7 @@ from typing import Any
 import typer
 
 from benchmarks.peers import Neo4jPeer, scratch_peer
+from benchmarks.report import pct
 from graph_layer import queries
 from graph_layer.context import use_http_context
 from graph_layer.convert import iso_utc, utc_now
@@ -58,8 +59,7 @@ RETURN t.id AS id, steps ORDER BY steps DESC LIMIT 1
 
 
 def _ms(values: list[float]) -> str:
-    values = sorted(values)
-    return f"p50 {statistics.median(values):6.2f}  p95 {values[int(len(values) * 0.95)]:6.2f}"
+    return f"p50 {pct(values, 0.5):6.2f}  p95 {pct(values, 0.95):6.2f}"
 
 
 async def _timed(call: Callable[[], Awaitable[Any]]) -> float:

@@ -18,7 +18,6 @@ this process's CPU time per call (the client's side: the servers are other proce
 from __future__ import annotations
 
 import asyncio
-import statistics
 import tempfile
 import time
 import uuid
@@ -29,7 +28,9 @@ from typing import Any
 import typer
 
 from benchmarks.peers import Neo4jPeer
+from benchmarks.report import pct
 from benchmarks.run import free_port
+from benchmarks.workloads import Recorder
 from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
 from graph_layer.local_server import LocalNeo4j
@@ -86,7 +87,7 @@ async def compare(uris: dict[str, str], warm: int, blocks: int, block: int) -> N
                 for call in per_mode.values():
                     for i in range(warm):
                         await call(i)
-            times: dict[tuple[str, str], list[float]] = {}
+            rec = Recorder()
             cpu: dict[tuple[str, str], float] = {}
             for block_round in range(blocks):
                 # which server goes first alternates: each leaves background work behind
@@ -96,9 +97,7 @@ async def compare(uris: dict[str, str], warm: int, blocks: int, block: int) -> N
                         key = (name, mode)
                         started_cpu = time.process_time()
                         for i in range(block):
-                            start = time.perf_counter()
-                            await call(i)
-                            times.setdefault(key, []).append((time.perf_counter() - start) * 1e3)
+                            await rec.timed(SETTING, name, mode, call(i))
                         cpu[key] = cpu.get(key, 0.0) + (time.process_time() - started_cpu) * 1e3
         finally:
             for peer in peers.values():
@@ -110,9 +109,9 @@ async def compare(uris: dict[str, str], warm: int, blocks: int, block: int) -> N
     for name in calls[MODES[0]]:
         cells, p50s = [], []
         for mode in MODES:
-            values = sorted(times[(name, mode)])
-            p50s.append(statistics.median(values))
-            cells.append(f"{p50s[-1]:12.2f} / {values[int(len(values) * 0.95)]:6.2f} / "
+            values = rec.line(SETTING, name, mode).ms
+            p50s.append(pct(values, 0.5))
+            cells.append(f"{p50s[-1]:12.2f} / {pct(values, 0.95):6.2f} / "
                          f"{cpu[(name, mode)] / len(values):6.2f}")
         print(f"  {name:26s} " + "  ".join(f"{c:>36s}" for c in cells)
               + f"   {(p50s[1] / p50s[0] - 1) * 100:+5.0f}%")

@@ -232,7 +232,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                     await wl.sidebar(peer, recorder, sidebar_users[n], order, hits, reps,
                                      plan.budget_s,
                                      f"{n // 1000}k @ +{target // 1000}k background",
-                                     page_all=False)
+                                     max_pages=0)
                     await wl.resume(peer, recorder, conv.threads[0].id, len(conv.steps),
                                     len(conv.elements), len(conv.feedbacks), reps, plan.budget_s,
                                     f"{plan.resume_sizes[1]} steps @ +{target // 1000}k "

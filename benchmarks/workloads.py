@@ -158,9 +158,9 @@ async def _repeat(reps: int, budget: float, body: Callable[[], Awaitable[Any]]) 
 
 async def sidebar(peer: Peer, rec: Recorder, user: str, expected: list[str],
                   expected_search: list[str], reps: int, budget: float, label: str,
-                  page_all: bool = True, max_pages: int | None = None) -> None:
-    """First page, first search page, and (optionally) paging through every thread (or the
-    first ``max_pages`` pages)."""
+                  max_pages: int | None = None) -> None:
+    """First page, first search page, and paging through every thread (only the first
+    ``max_pages`` pages when given; none when 0)."""
     name, layer = peer.name, peer.layer
     uid = await peer.user_id(user)
     workload = f"sidebar {label}"
@@ -193,14 +193,14 @@ async def sidebar(peer: Peer, rec: Recorder, user: str, expected: list[str],
                 f"search {SEARCH_WORD!r}: {len(set(got) & set(want))}/{len(want)} expected "
                 f"threads on page 1, {len(set(got) - set(want))} unexpected")
 
-    if not page_all:
+    if max_pages == 0:
         return
     workload = f"sidebar {label} paging"
     seen: list[str] = []
     cursor: str | None = None
     start = time.perf_counter()
     pages = 0
-    while pages < (max_pages or len(expected) // 35 + 3):
+    while pages < (len(expected) // 35 + 3 if max_pages is None else max_pages):
         page = await rec.timed(workload, "list_threads next page", name, layer.list_threads(
             Pagination(first=35, cursor=cursor), ThreadFilter(userId=uid)))
         seen += [t["id"] for t in page.data]
