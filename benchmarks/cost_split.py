@@ -14,8 +14,8 @@
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
   ``result_consumed_after``), the whole ``execute_query`` (adds transfer and decoding), and
-  the layer's ``get_thread`` (adds mapping the rows to StepDicts); and the server's time for
-  the same query naming the StepDict fields instead of ``s {.*}``.
+  the layer's ``get_thread`` (adds mapping the rows to StepDicts). ``python -m
+  benchmarks.ab_get_thread`` compares the query with the shapes it had before.
 
 Run it after ``graph-layer bench`` against the same ``NEO4J_URI`` (a scratch database): it
 reads the resume threads the benchmark loaded and writes only a ``cost-split`` thread it
@@ -141,16 +141,9 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
 
 
 # The StepDict fields by name instead of ``s {.*}``: would fewer properties be cheaper?
-NAMED_FIELDS = ("s {.id, .name, .type, .threadId, .parentId, .input, .output, .language, "
-                ".command, .icon, .isError, .streaming, .waitForAnswer, .defaultOpen, "
-                ".autoCollapse, .showInput, .generation, .modes, .metadata, .tags, .favorite,")
-
-
 async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
     layer = peer.ours
     driver, text = layer.executor.driver, queries.get("thread/get_thread").text
-    named = text.replace("s {.*,", NAMED_FIELDS)
-    assert named != text, "get_thread no longer projects s {.*, ...}"
     print(f"get_thread (median of {reps} calls after 5), ms:")
     for most in (20, 200, 2000):
         found = await peer._q(LONGEST_UNDER, most=most)
@@ -158,11 +151,8 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
             print(f"  no benchmark resume thread of at most {most} steps: run the bench first")
             continue
         thread_id, steps = found[0]["id"], found[0]["steps"]
-        server, query, whole, by_name = [], [], [], []
+        server, query, whole = [], [], []
         for i in range(reps + 5):
-            result = await driver.execute_query(named, {"threadId": thread_id}, database_=db)
-            named_ms = ((result.summary.result_available_after or 0)
-                        + (result.summary.result_consumed_after or 0))
             start = time.perf_counter()
             result = await driver.execute_query(text, {"threadId": thread_id}, database_=db)
             took = (time.perf_counter() - start) * 1000
@@ -173,11 +163,9 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
                 server.append(spent)
                 query.append(took)
                 whole.append(full)
-                by_name.append(named_ms)
-        s, q, w, n = (statistics.median(v) for v in (server, query, whole, by_name))
+        s, q, w = (statistics.median(v) for v in (server, query, whole))
         print(f"  {steps:5d} steps: server {s:6.1f}  execute_query {q:6.1f} (transfer and "
-              f"decoding {q - s:5.1f})  layer get_thread {w:6.1f} (mapping {w - q:5.1f}); "
-              f"server with the fields named {n:6.1f}")
+              f"decoding {q - s:5.1f})  layer get_thread {w:6.1f} (mapping {w - q:5.1f})")
 
 
 async def split(warm: int, reps: int) -> None:

@@ -235,7 +235,7 @@ class Neo4jDataLayer(BaseDataLayer):
             return None
         row = rows[0]
         thread = records.thread_dict(row["thread"], row["userId"], row["userIdentifier"])
-        steps = [records.step_dict(s["step"], s["feedback"]) for s in row["steps"]]
+        steps = [records.step_from_columns(columns) for columns in row["steps"]]
         thread["steps"] = records.order_steps(steps)
         urls = await elements.read_urls(self.storage_client, row["elements"])
         thread["elements"] = [
@@ -319,7 +319,7 @@ class Neo4jDataLayer(BaseDataLayer):
     async def get_favorite_steps(self, user_id: str) -> list[StepDict]:
         """The user's steps whose metadata.favorite is true, newest first."""
         rows = await self._run("step/get_favorite_steps", userId=user_id)
-        return [records.step_dict(r["step"], r["feedback"]) for r in rows]  # type: ignore[misc]
+        return [records.step_from_columns(r["step"]) for r in rows]  # type: ignore[misc]
 
     async def set_step_favorite(self, step_dict: StepDict, favorite: bool) -> StepDict:
         """Set metadata.favorite with a direct (never queued) write; return the step."""

@@ -10,7 +10,7 @@ from chainlit.types import Feedback
 from neo4j import AsyncDriver
 
 from graph_layer import Neo4jDataLayer, queries
-from graph_layer.convert import format_time
+from graph_layer.convert import format_time, micros_iso
 from graph_layer.executor import row_of
 from tests.conftest import Server
 from tests.factories import make_thread, make_user, new_id, step
@@ -57,6 +57,26 @@ async def test_every_precision_of_to_string_formats_like_the_datetime(
     for record, value in zip(records, values, strict=True):
         assert format_time(record["text"]) == format_time(record["dt"]) == format_time(value)
         assert format_time(record["nanos"]) == format_time(value)[:20] + "123456Z"
+
+
+async def test_epoch_microseconds_format_like_the_datetime(
+        clean_db: Server, driver: AsyncDriver) -> None:
+    """The step queries return timestamps as ``epochMillis * 1000 + microsecond % 1000``: the
+    same instant as the DateTime, before 1970 too (``epochSeconds`` rounds toward zero there),
+    nanoseconds cut to microseconds as before."""
+    values = [datetime(2026, 4, 24, 12, 50, 0, 0, tzinfo=UTC),
+              datetime(2026, 4, 24, 12, 50, 7, 123456, tzinfo=UTC),
+              datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+              datetime(1969, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
+              datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
+    records, _, _ = await driver.execute_query(
+        "UNWIND $values AS v WITH v, datetime({datetime: v, nanosecond: v.nanosecond + 789}) AS n "
+        "RETURN v, v.epochMillis * 1000 + v.microsecond % 1000 AS micros, "
+        "n.epochMillis * 1000 + n.microsecond % 1000 AS nanos",
+        {"values": values}, database_=clean_db.database)
+    for record, value in zip(records, values, strict=True):
+        assert micros_iso(record["micros"]) == micros_iso(record["nanos"]) == format_time(
+            record["v"]) == format_time(value)
 
 
 async def test_queries_declaring_plain_values_return_no_graph_entity(

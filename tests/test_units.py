@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_layer import InvalidInputError, QueryFileError, queries
-from graph_layer.convert import format_time, iso_utc, parse_time, to_json
+from graph_layer.convert import format_time, iso_utc, micros_iso, parse_time, to_json
 from graph_layer.cursor import decode, encode
-from graph_layer.records import order_steps, step_dict
+from graph_layer.records import STEP_COLUMNS, order_steps, step_from_columns
 from graph_layer.search import lucene_query
 from graph_layer.seed.window import TaskWindow
 
@@ -131,22 +133,59 @@ def test_order_steps_keeps_the_plain_walk_order(shape: list[tuple[str | None, st
     assert [s["id"] for s in order_steps(steps)] == _walk_order(steps)
 
 
-def test_step_dict_formats_start_and_end_apart_from_created_at() -> None:
-    same = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": "2026-04-24T12:50Z",
-            "end": "2026-04-24T12:50Z"}
-    assert [step_dict(same)[k] for k in ("createdAt", "start", "end")] == \
-        ["2026-04-24T12:50:00.000000Z"] * 3
-    apart = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": "2026-04-24T12:50:01.5Z",
-             "end": "2026-04-24T12:50:01.5Z"}
-    assert [step_dict(apart)[k] for k in ("createdAt", "start", "end")] == [
+_T0 = 1777035000 * 1_000_000  # 2026-04-24T12:50:00Z in epoch microseconds
+
+
+def _columns(**values: Any) -> list[Any]:
+    return [values.get(name) for name in STEP_COLUMNS]
+
+
+def test_step_from_columns_formats_start_and_end_apart_from_created_at() -> None:
+    def times(created: int | None, start: int | None, end: int | None) -> list[str | None]:
+        step = step_from_columns(_columns(id="s", createdAt=created, start=start, end=end))
+        return [step[k] for k in ("createdAt", "start", "end")]
+
+    assert times(_T0, _T0, _T0) == ["2026-04-24T12:50:00.000000Z"] * 3
+    assert times(_T0, _T0 + 1_500_000, _T0 + 1_500_000) == [
         "2026-04-24T12:50:00.000000Z", "2026-04-24T12:50:01.500000Z",
         "2026-04-24T12:50:01.500000Z"]
-    open_step = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": None, "end": None}
-    assert [step_dict(open_step)[k] for k in ("createdAt", "start", "end")] == [
-        "2026-04-24T12:50:00.000000Z", None, None]
-    late = {"id": "s", "createdAt": "2026-04-24T12:50Z", "start": None,
-            "end": "2026-04-24T12:51Z"}
-    assert step_dict(late)["end"] == "2026-04-24T12:51:00.000000Z"
+    assert times(_T0, None, None) == ["2026-04-24T12:50:00.000000Z", None, None]
+    assert times(_T0, None, _T0 + 60_000_000)[2] == "2026-04-24T12:51:00.000000Z"
+
+
+def test_micros_iso_is_iso_utc_of_the_same_instant() -> None:
+    for value in (datetime(2026, 4, 24, 12, 50, 51, 123456, tzinfo=UTC),
+                  datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+                  datetime(5, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999,
+                                                           tzinfo=UTC)):
+        micros = (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+        assert micros_iso(micros) == iso_utc(value) == format_time(value)
+    assert micros_iso(None) is None
+
+
+def test_step_columns_are_read_in_the_order_the_queries_return_them() -> None:
+    """Both step-returning queries list ``p.<name>`` in STEP_COLUMNS order (each timestamp
+    twice: milliseconds and microseconds), feedback last; the mapping unpacks them in that
+    order."""
+    for name in ("thread/get_thread", "step/get_favorite_steps"):
+        text = queries.get(name).text
+        listed = re.findall(r"\bp\.(\w+)\b", text)
+        deduped = [n for i, n in enumerate(listed) if i == 0 or listed[i - 1] != n]
+        assert deduped == list(STEP_COLUMNS[:-1]), name
+        assert "f {.id, .forId, .threadId, .value, .comment}]" in text, name
+    json_columns = {"generation", "modes", "metadata"}
+    row = _columns(**{n: json.dumps({"k": n}) if n in json_columns else n
+                      for n in STEP_COLUMNS[:21]})
+    step = step_from_columns(row)
+    for name in STEP_COLUMNS[:21]:
+        expected: Any = {"k": name} if name in json_columns else name
+        if name == "streaming":
+            expected = True  # bool() of the value
+        if name != "favorite":
+            assert step[name] == expected, name
+    assert "feedback" not in step
+    feedback = {"id": "f", "forId": "id", "threadId": "t", "value": 1, "comment": None}
+    assert step_from_columns([*row[:-1], feedback])["feedback"] == feedback
 
 
 def test_benchmark_scale_batches_never_reuse_a_thread_or_user() -> None:
