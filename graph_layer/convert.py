@@ -9,6 +9,7 @@ is written.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import UTC, datetime, timedelta
@@ -124,14 +125,22 @@ def format_time(value: Any) -> str | None:
 _EPOCH = datetime(1970, 1, 1)
 
 
+@functools.lru_cache(maxsize=4096)
+def _minute_iso(minutes: int) -> str:
+    return (_EPOCH + timedelta(minutes=minutes)).isoformat(timespec="minutes")
+
+
 def micros_iso(micros: int | None) -> str | None:
     """A timestamp a read query returns as microseconds since the epoch (``t.epochMillis * 1000
     + t.microsecond % 1000``; ``epochSeconds`` would round toward zero before 1970) in
     ``iso_utc``'s fixed UTC form. An integer costs the server and the driver far less than
-    ``toString()`` text."""
+    ``toString()`` text; the steps of a thread share few minutes, so the date and time up to
+    the minute are formatted once per minute."""
     if micros is None:
         return None
-    return (_EPOCH + timedelta(microseconds=micros)).isoformat(timespec="microseconds") + "Z"
+    minutes, micros = divmod(micros, 60_000_000)
+    seconds, micros = divmod(micros, 1_000_000)
+    return f"{_minute_iso(minutes)}:{seconds:02d}.{micros:06d}Z"
 
 
 def utc_now() -> datetime:

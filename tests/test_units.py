@@ -163,6 +163,12 @@ def test_micros_iso_is_iso_utc_of_the_same_instant() -> None:
     assert micros_iso(None) is None
 
 
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_micros_iso_agrees_with_iso_utc_for_any_instant(value: datetime) -> None:
+    micros = (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    assert micros_iso(micros) == iso_utc(value)
+
+
 def test_step_columns_are_read_in_the_order_the_queries_return_them() -> None:
     """Both step-returning queries list ``p.<name>`` in STEP_COLUMNS order (each timestamp
     twice: milliseconds and microseconds), feedback last; the mapping unpacks them in that
