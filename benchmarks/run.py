@@ -222,7 +222,9 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                 for identifier in sorted({t.user for t in extra.threads}):
                     await peer.user_id(identifier)
                 await peer.bulk(extra)
-                await peer.settle()
+            # after every load: a layer's load leaves background work (autovacuum, index
+            # updates) that would otherwise run while the layers loaded before it are measured
+            await _settle(peers)
             n, conv = plan.sidebar_sizes[0], convs[plan.resume_sizes[1]]
             order, hits = expected[n]
             for peer in peers:
