@@ -140,7 +140,6 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
         print(f"  {name:35s} {_ms(values)}  p50 - floor {extra:5.2f}")
 
 
-# The StepDict fields by name instead of ``s {.*}``: would fewer properties be cheaper?
 async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
     layer = peer.ours
     driver, text = layer.executor.driver, queries.get("thread/get_thread").text

@@ -9,7 +9,6 @@ WHERE s.favorite = true
 MATCH (:User {id: $userId})-[:AUTHORED]->(t:Thread)-[:CONTAINS]->(s)
 OPTIONAL MATCH (f:Feedback)-[:RATED]->(s)
 WITH s, f, properties(s) AS p
-ORDER BY s.createdAt DESC
 RETURN [p.id, p.name, p.type, p.threadId, p.parentId, p.input, p.output, p.language,
        p.command, p.icon, p.isError, p.streaming, p.waitForAnswer, p.defaultOpen,
        p.autoCollapse, p.showInput, p.generation, p.modes, p.metadata, p.tags, p.favorite,
@@ -17,3 +16,4 @@ RETURN [p.id, p.name, p.type, p.threadId, p.parentId, p.input, p.output, p.langu
        p.start.epochMillis * 1000 + p.start.microsecond % 1000,
        p.end.epochMillis * 1000 + p.end.microsecond % 1000,
        f {.id, .forId, .threadId, .value, .comment}] AS step
+ORDER BY s.createdAt DESC
