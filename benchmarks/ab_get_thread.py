@@ -23,6 +23,7 @@ from typing import Any
 import neo4j
 import typer
 
+from benchmarks.data import LONGEST_RESUME_THREAD
 from graph_layer import queries
 from graph_layer.executor import create_driver, row_of
 from graph_layer.settings import Neo4jSettings
@@ -50,12 +51,6 @@ MAPS = THREAD.replace(
     "THREAD", "t {.*, createdAt: toString(t.createdAt), lastActivity: toString(t.lastActivity), "
     "lastMessageAt: toString(t.lastMessageAt)}")
 
-LONGEST_UNDER = """
-MATCH (t:Thread) WHERE t.name STARTS WITH 'conversation resume-' AND NOT t:Deleted
-WITH t, COUNT { (t)-[:CONTAINS]->(:Step) } AS steps WHERE steps <= $most
-RETURN t.id AS id, steps ORDER BY steps DESC LIMIT 1
-"""
-
 Convert = Callable[[neo4j.Record], Any]
 
 
@@ -69,7 +64,7 @@ async def compare(reps: int) -> None:
     ]
     try:
         for most in (20, 200, 2000):
-            found, _, _ = await driver.execute_query(LONGEST_UNDER, most=most,
+            found, _, _ = await driver.execute_query(LONGEST_RESUME_THREAD, most=most,
                                                      database_=settings.database)
             if not found:
                 print(f"no benchmark resume thread of at most {most} steps: run the bench first")

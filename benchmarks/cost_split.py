@@ -33,6 +33,7 @@ from typing import Any
 
 import typer
 
+from benchmarks.data import LONGEST_RESUME_THREAD
 from benchmarks.peers import Neo4jPeer, scratch_peer
 from benchmarks.report import pct
 from graph_layer import queries
@@ -50,12 +51,6 @@ RETURN s.threadId AS stepThreadId
 """
 
 BLOCKS = 6
-
-LONGEST_UNDER = """
-MATCH (t:Thread) WHERE t.name STARTS WITH 'conversation resume-' AND NOT t:Deleted
-WITH t, COUNT { (t)-[:CONTAINS]->(:Step) } AS steps WHERE steps <= $most
-RETURN t.id AS id, steps ORDER BY steps DESC LIMIT 1
-"""
 
 
 def _ms(values: list[float]) -> str:
@@ -145,7 +140,7 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
     driver, text = layer.executor.driver, queries.get("thread/get_thread").text
     print(f"get_thread (median of {reps} calls after 5), ms:")
     for most in (20, 200, 2000):
-        found = await peer._q(LONGEST_UNDER, most=most)
+        found = await peer._q(LONGEST_RESUME_THREAD, most=most)
         if not found:
             print(f"  no benchmark resume thread of at most {most} steps: run the bench first")
             continue

@@ -93,6 +93,15 @@ def sidebar_user(user: str, n: int, start: datetime, search_every: int = 100) ->
     return data
 
 
+# Cypher for the probe scripts (cost_split, ab_get_thread): id and size of the longest resume
+# thread a benchmark run loaded (``conversation(..., f"resume-{n}", ...)``) of at most $most steps.
+LONGEST_RESUME_THREAD = """
+MATCH (t:Thread) WHERE t.name STARTS WITH 'conversation resume-' AND NOT t:Deleted
+WITH t, COUNT { (t)-[:CONTAINS]->(:Step) } AS steps WHERE steps <= $most
+RETURN t.id AS id, steps ORDER BY steps DESC LIMIT 1
+"""
+
+
 def conversation(user: str, key: str, n_steps: int, start: datetime) -> Dataset:
     """A thread of ``n_steps`` steps in turns of four (user message, its ``on_message`` run, a
     tool step and the assistant message under the run); feedback on every second run, a file
