@@ -137,12 +137,14 @@ def conversation(user: str, key: str, n_steps: int, start: datetime) -> Dataset:
 
 def background(n: int, start: datetime, offset: int = 0) -> Dataset:
     """``n`` two-message threads spread over n/100 other users (the scale line); ``offset``
-    threads were loaded before, so these users (and thread ids) are new ones."""
+    threads were loaded before, so these users (and thread ids) are new ones. Their messages
+    use the sidebar users' words, SEARCH_WORD in 1% of them: a search meets other users'
+    matches in a shared index, as it would in a real database."""
     data = Dataset()
     per_user = 100
     for u in range(offset, offset + n, per_user):
         data.extend(sidebar_user(f"background-{u // per_user}", min(per_user, offset + n - u),
-                                 start + timedelta(days=1 + u // per_user), search_every=10**9))
+                                 start + timedelta(days=1 + u // per_user)))
     return data
 
 

@@ -138,11 +138,12 @@ class Neo4jPeer(Peer):
                 "CREATE (u)-[:AUTHORED]->(:Thread {id: r.id, name: r.name, "
                 "createdAt: r.createdAt, lastActivity: r.lastActivity, "
                 "lastMessageAt: r.lastActivity, userId: r.userId})", rows=rows)
+        owners = {t["id"]: t["userId"] for t in threads}
         steps = []
         for s in data.steps:
             p = step_params(step_dict(s))
             props = {**p["props"], "id": s.id, "threadId": s.thread_id, "type": s.type,
-                     "metadata": p["metadata"]}
+                     "metadata": p["metadata"], "userId": owners[s.thread_id]}
             steps.append({"threadId": s.thread_id, "props": props, "createdAt": p["createdAt"],
                           "start": p["start"], "end": p["end"]})
         for rows in _chunks(steps):

@@ -46,6 +46,7 @@ async def main() -> None:
         "RETURN t.id AS tid, n", database_=settings.database)
     big, n_steps = records[0]["tid"], records[0]["n"]
     far = cursor.decode(None)
+    names, messages = search.lucene_queries(SEARCH_WORD, uid) or ('', '')
     scratch = str(uuid.uuid4())
     now = utc_now()
     step = StepRow(str(uuid.uuid4()), scratch, None, "assistant_message", "Assistant", "",
@@ -53,7 +54,7 @@ async def main() -> None:
     cases = [
         ("thread/list_threads", {"userId": uid, "cursorTime": far[0], "cursorId": far[1],
                                  "feedback": None, "first": 35}),
-        ("thread/search_threads", {"userId": uid, "search": search.lucene_query(SEARCH_WORD),
+        ("thread/search_threads", {"userId": uid, "names": names, "messages": messages,
                                    "cursorTime": far[0], "cursorId": far[1], "feedback": None,
                                    "first": 35}),
         ("thread/get_thread", {"threadId": big}),

@@ -259,10 +259,12 @@ class Neo4jDataLayer(BaseDataLayer):
             "feedback": filters.feedback, "first": first,
         }
         if filters.search and filters.search.strip():
-            query = search.lucene_query(filters.search)
-            if query is None:
+            queries = search.lucene_queries(filters.search, filters.userId)
+            if queries is None:
                 return PaginatedResponse(PageInfo(False, None, None), [])
-            rows = await self._run("thread/search_threads", search=query, **params)
+            names, messages = queries
+            rows = await self._run("thread/search_threads", names=names, messages=messages,
+                                   **params)
         else:
             rows = await self._run("thread/list_threads", **params)
         page = rows[:first]

@@ -39,14 +39,14 @@ async def test_schema_has_every_constraint_and_search_index(
     indexes = await query(driver, "SHOW INDEXES YIELD name, type, state, options "
                                   "RETURN name, type, state, options")
     by_name = {row["name"]: row for row in indexes}
-    for name in ("thread_name_search", "message_text_search"):  # updated after commit
+    for name in ("thread_name_by_user", "message_search"):  # updated after commit
         assert by_name[name]["type"] == "FULLTEXT"
         assert by_name[name]["options"]["indexConfig"]["fulltext.eventually_consistent"] is True
     assert not {"thread_search", "step_search", "step_created", "step_name",
-                "step_text_search"} & set(by_name)
+                "step_text_search", "thread_name_search", "message_text_search"} & set(by_name)
     assert by_name["thread_user_activity"]["state"] == "ONLINE"
     version = await query(driver, "MATCH (m:GraphLayerSchema) RETURN m.version AS v")
-    assert version == [{"v": code_version()}] == [{"v": 8}]
+    assert version == [{"v": code_version()}] == [{"v": 9}]
 
 
 async def _upgrade(layer: Neo4jDataLayer, driver: AsyncDriver, old: list[str]) -> set[str]:
@@ -63,13 +63,13 @@ async def test_schema_upgrade_from_version_4_replaces_the_search_indexes(
 ) -> None:
     """A database set up by schema version 4 (full-text indexes updated inside each commit, and
     range indexes no plan used) gets the newer search indexes, and search works after it."""
-    old = ["DROP INDEX thread_name_search IF EXISTS", "DROP INDEX message_text_search IF EXISTS",
+    old = ["DROP INDEX thread_name_by_user IF EXISTS", "DROP INDEX message_search IF EXISTS",
            "CREATE FULLTEXT INDEX thread_search FOR (t:Thread) ON EACH [t.name]",
            "CREATE FULLTEXT INDEX step_search FOR (s:Step) ON EACH [s.input, s.output]",
            "CREATE INDEX step_name FOR (s:Step) ON (s.name)",
            "MATCH (m:GraphLayerSchema) SET m.version = 4"]
     names = await _upgrade(layer, driver, old)
-    assert {"thread_name_search", "message_text_search"} <= names
+    assert {"thread_name_by_user", "message_search"} <= names
     assert not {"thread_search", "step_search", "step_name"} & names
     user = await layer.create_user(User(identifier="upgrader"))
     assert user is not None
@@ -94,12 +94,12 @@ async def test_schema_upgrade_from_version_7_labels_messages_for_the_search(
             "parentId": "v7-msg", "input": "octopus", "createdAt": "2026-10-01T00:00:01Z"}
     await layer.create_step(said)  # type: ignore[arg-type]
     await layer.create_step(tool)  # type: ignore[arg-type]
-    old = ["DROP INDEX message_text_search IF EXISTS", "MATCH (s:Message) REMOVE s:Message",
+    old = ["DROP INDEX message_search IF EXISTS", "MATCH (s:Message) REMOVE s:Message",
            "CREATE FULLTEXT INDEX step_text_search FOR (s:Step) ON EACH [s.input, s.output] "
            "OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}",
            "MATCH (m:GraphLayerSchema) SET m.version = 7"]
     names = await _upgrade(layer, driver, old)
-    assert "message_text_search" in names and "step_text_search" not in names
+    assert "message_search" in names and "step_text_search" not in names
     rows = await query(driver, "MATCH (s:Step) WHERE s.threadId = 'v7-thread' "
                                "RETURN s.id AS id, s:Message AS message ORDER BY id")
     assert rows == [{"id": "v7-msg", "message": True}, {"id": "v7-tool", "message": False}]
@@ -111,6 +111,36 @@ async def test_schema_upgrade_from_version_7_labels_messages_for_the_search(
 
     assert await found("narwhals") == ["v7-thread"]
     assert await found("octopus") == []
+
+
+async def test_schema_upgrade_from_version_8_gives_steps_their_owner_for_the_search(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """A graph written by schema version 8 (search indexes without the owner's id, steps
+    without userId) gets userId on every step of an owned thread once, the owner-aware
+    indexes instead, and finds a thread by a word of an old message."""
+    user = await layer.create_user(User(identifier="v8"))
+    assert user is not None
+    await layer.update_thread("v8-thread", name="old thread", user_id=user.id)
+    said = {"id": "v8-msg", "threadId": "v8-thread", "type": "user_message", "name": "v8",
+            "output": "tell me about axolotls", "createdAt": "2026-10-01T00:00:00Z"}
+    await layer.create_step(said)  # type: ignore[arg-type]
+    await layer.create_step({**said, "id": "v8-orphan", "threadId": "v8-ownerless"})  # type: ignore[arg-type]
+    options = "OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}"
+    old = ["DROP INDEX thread_name_by_user IF EXISTS", "DROP INDEX message_search IF EXISTS",
+           f"CREATE FULLTEXT INDEX thread_name_search FOR (t:Thread) ON EACH [t.name] {options}",
+           "CREATE FULLTEXT INDEX message_text_search FOR (s:Message) ON EACH "
+           f"[s.input, s.output] {options}",
+           "MATCH (s:Step) REMOVE s.userId", "MATCH (m:GraphLayerSchema) SET m.version = 8"]
+    names = await _upgrade(layer, driver, old)
+    assert {"thread_name_by_user", "message_search"} <= names
+    assert not {"thread_name_search", "message_text_search"} & names
+    rows = await query(driver, "MATCH (s:Step) WHERE s.id STARTS WITH 'v8-' "
+                               "RETURN s.id AS id, s.userId AS userId ORDER BY id")
+    assert rows == [{"id": "v8-msg", "userId": user.id}, {"id": "v8-orphan", "userId": None}]
+    page = await layer.list_threads(Pagination(first=5),
+                                    ThreadFilter(userId=user.id, search="axolotl"))
+    assert [t["id"] for t in page.data] == ["v8-thread"]
 
 
 NEW_IN_6 = ["step_latency", "step_duration", "step_turn", "step_llm_calls", "step_prompt_tokens",

@@ -9,7 +9,7 @@ from chainlit.element import ElementDict
 from chainlit.types import Feedback
 from neo4j import AsyncDriver
 
-from graph_layer import Neo4jDataLayer, queries
+from graph_layer import Neo4jDataLayer, queries, search
 from graph_layer.convert import format_time, micros_iso
 from graph_layer.executor import row_of
 from tests.conftest import Server
@@ -96,8 +96,9 @@ async def test_queries_declaring_plain_values_return_no_graph_entity(
         display="inline", mime="text/plain", url="https://example.com/n.txt"))
     page = {"userId": user_id, "cursorTime": datetime(9999, 1, 1, tzinfo=UTC), "cursorId": "",
             "feedback": None, "first": 5}
+    names, messages = search.lucene_queries("kangaroo", user_id) or ("", "")
     calls = {"thread/get_thread": {"threadId": thread}, "thread/list_threads": page,
-             "thread/search_threads": {**page, "search": "kangaroo*"},
+             "thread/search_threads": {**page, "names": names, "messages": messages},
              "step/get_favorite_steps": {"userId": user_id}}
     plain = {name for name, q in queries.load_all().items() if q.plain_values}
     assert plain == set(calls), "give every plain-values query a call here"

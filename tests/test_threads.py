@@ -8,7 +8,15 @@ import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from neo4j import AsyncDriver
 
-from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer import (
+    InvalidInputError,
+    Neo4jDataLayer,
+    NotFoundError,
+    OwnershipError,
+    queries,
+    search,
+)
+from graph_layer.cursor import FAR_FUTURE
 from tests.conftest import query
 from tests.factories import make_thread, make_user, message, new_id, step, ts
 
@@ -231,6 +239,80 @@ async def test_search_sees_each_write_at_once(layer: Neo4jDataLayer) -> None:
         page = await layer.list_threads(Pagination(first=5),
                                         ThreadFilter(userId=alice, search=f"{i}gnu"))
         assert [t["id"] for t in page.data] == [thread], i
+
+
+async def _search(layer: Neo4jDataLayer, user_id: str, text: str) -> list[str]:
+    page = await layer.list_threads(Pagination(first=20), ThreadFilter(userId=user_id, search=text))
+    return [t["id"] for t in page.data]
+
+
+async def test_search_finds_steps_written_before_their_thread_had_an_owner(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """Writes land in any order: a message, a placeholder parent (from a child step) and an
+    element's placeholder written before update_thread links the owner get the owner's id
+    then, as steps written after it do; the search finds the early message."""
+    alice = await make_user(layer)
+    thread = new_id()
+    await layer.create_step(message(thread, 0, output="a quoll in the garden"))
+    await layer.create_step(step(thread, 1, parent_id="early-ghost"))
+    await layer.create_element({"id": new_id(), "threadId": thread, "forId": "element-ghost",  # type: ignore[typeddict-item]
+                                "type": "text", "name": "n", "display": "inline"})
+    assert await _search(layer, alice, "quoll") == []  # not alice's thread yet
+    await layer.update_thread(thread, name="untitled", user_id=alice)
+    await layer.create_step(step(thread, 2, parent_id="late-ghost"))
+    await layer.create_step(message(thread, 3, kind="assistant_message", output="and a numbat"))
+    assert await _search(layer, alice, "quoll") == [thread]
+    assert await _search(layer, alice, "numbat") == [thread]
+    rows = await query(driver, "MATCH (:Thread {id: $id})-[:CONTAINS]->(s:Step) "
+                               "RETURN s.userId AS owner, count(*) AS steps", id=thread)
+    assert rows == [{"owner": alice, "steps": 7}]  # 2 messages, 2 tool steps, 3 placeholders
+
+
+async def test_search_reads_only_the_searching_users_matches(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """The message index holds each message's owner id and the search requires it: another
+    user's 30 matching messages never leave the index (PROFILE), and the page is the same."""
+    alice, bob = await make_user(layer, "alice"), await make_user(layer, "bob")
+    mine = await make_thread(layer, alice, "mine", 0, text="wallaby at dawn")
+    for i in range(30):
+        await make_thread(layer, bob, f"his {i}", 1 + i, text=f"wallaby number {i}")
+    assert await _search(layer, alice, "wallaby") == [mine]
+    names, messages = search.lucene_queries("wallaby", alice) or ("", "")
+    _, summary, _ = await driver.execute_query(
+        "PROFILE " + queries.get("thread/search_threads").text,
+        {"userId": alice, "names": names, "messages": messages, "cursorTime": FAR_FUTURE,
+         "cursorId": "", "feedback": None, "first": 20}, database_="neo4j")
+    yielded: dict[str, int] = {}  # rows each index call produced, as the operator above reads
+    stack = [summary.profile]
+    while stack:
+        node = stack.pop()
+        for child in node.get("children", []):
+            details = str(child.get("args", {}).get("Details", ""))
+            for param in ("$names", "$messages"):
+                if child["operatorType"].startswith("ProcedureCall") and param in details:
+                    yielded[param] = node["rows"]
+            stack.append(child)
+    assert yielded == {"$names": 0, "$messages": 1}
+
+
+async def test_search_is_exact_for_owner_ids_the_analyzer_splits_or_drops(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """The index's owner clause is a phrase of the id's words: ids that share words, or have
+    none, match each other's documents there, and the query's exact userId test still keeps
+    every user to their own threads."""
+    owners = ["a-b", "x-a-b", "A B", "---", 'q"\\z', "ünï"]
+    threads = {}
+    for i, owner in enumerate(owners):
+        await query(driver, "CREATE (:User {id: $id, identifier: $identifier, "
+                            "createdAt: datetime(), metadata: '{}'})",
+                    id=owner, identifier=f"odd-{i}")
+        threads[owner] = await make_thread(layer, owner, f"dingo {i}", i, text="dingo trail")
+    for owner in owners:
+        assert await _search(layer, owner, "dingo") == [threads[owner]], owner
+        assert await _search(layer, owner, "trail") == [threads[owner]], owner
 
 
 async def test_feedback_filter_for_one_and_zero(layer: Neo4jDataLayer) -> None:

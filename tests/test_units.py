@@ -19,7 +19,7 @@ from graph_layer import InvalidInputError, QueryFileError, queries
 from graph_layer.convert import format_time, iso_utc, micros_iso, parse_time, to_json
 from graph_layer.cursor import decode, encode
 from graph_layer.records import STEP_COLUMNS, order_steps, step_from_columns
-from graph_layer.search import lucene_query
+from graph_layer.search import lucene_queries
 from graph_layer.seed.window import TaskWindow
 
 
@@ -71,10 +71,14 @@ def test_timestamps_parse_leniently_and_format_with_z() -> None:
         parse_time("24/04/2026", "t")
 
 
-def test_lucene_query_only_passes_word_characters() -> None:
-    assert lucene_query("Hello wor") == "+hello +(wor OR wor*)"
-    assert lucene_query('a "b" (c) AND d*') == "+a +b +c +and +(d OR d*)"
-    assert lucene_query("/*?~") is None
+def test_lucene_queries_only_pass_word_characters_and_quote_the_owner() -> None:
+    assert lucene_queries("Hello wor", "u-1") == (
+        '+userId:"u-1" +name:hello +name:(wor OR wor*)',
+        '+userId:"u-1" +(input:hello output:hello) +(input:(wor OR wor*) output:(wor OR wor*))')
+    names, messages = lucene_queries('a "b" (c) AND d*', r'x" OR \y') or ("", "")
+    assert names == r'+userId:"x\" OR \\y" +name:a +name:b +name:c +name:and +name:(d OR d*)'
+    assert messages.startswith(r'+userId:"x\" OR \\y" +(input:a output:a) +(input:b output:b)')
+    assert lucene_queries("/*?~", "u-1") is None
 
 
 def test_cursor_round_trip_and_garbage() -> None:

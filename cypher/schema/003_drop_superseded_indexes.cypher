@@ -4,7 +4,9 @@
 // before 004 runs: CREATE ... IF NOT EXISTS does nothing while an index on the same label and
 // properties exists, whatever its name. step_model (schema 5) gave way to the covering
 // indexes of 006. step_text_search (schemas 5-7: the text of every step) gave way to
-// message_text_search (004: the text of messages only).
+// message_text_search (schema 8: the text of messages only), and it and thread_name_search
+// gave way to message_search and thread_name_by_user (004, schema 9: each document also holds
+// its owner's id, so a search reads one user's matches instead of every user's).
 // mode: write
 // params:
 DROP INDEX thread_created IF EXISTS;
@@ -14,3 +16,5 @@ DROP INDEX thread_search IF EXISTS;
 DROP INDEX step_search IF EXISTS;
 DROP INDEX step_model IF EXISTS;
 DROP INDEX step_text_search IF EXISTS;
+DROP INDEX thread_name_search IF EXISTS;
+DROP INDEX message_text_search IF EXISTS;

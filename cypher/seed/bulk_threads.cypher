@@ -21,7 +21,7 @@ CALL () {
   ON CREATE SET s.threadId = row.threadId
   SET s += row.props, s.createdAt = datetime(row.createdAt), s.start = datetime(row.start),
       s.end = coalesce(datetime(row.end), s.end), s.type = row.type,
-      s.isError = coalesce(s.isError, false),
+      s.isError = coalesce(s.isError, false), s.userId = t.userId,
       s.metadata = row.metadata, s.favorite = CASE WHEN row.favorite THEN true END,
       s.durationMs = datetime(row.end).epochMillis - datetime(row.start).epochMillis,
       s.name = coalesce(row.props.name, '')

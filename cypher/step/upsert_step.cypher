@@ -6,7 +6,9 @@
 // thread's last activity forward for messages. Locks the thread first and marks it
 // :AnalyticsStale (its analytics summaries are refreshed before they are read again); a
 // deleted thread is left alone. A message step (type *_message) is labelled :Message: the
-// search indexes the text of messages only (schema/004).
+// search indexes the text of messages only (schema/004). Every step carries its thread's
+// owner id as userId (null until the thread has one; thread/update_thread fills it in then),
+// which the search index holds beside the text.
 // Timestamps arrive as ISO text (convert.iso_utc) and are stored as DateTime values.
 // mode: write
 // params: threadId, stepId, props, type, createdAt, start, end, metadata, favorite, parentId, now
@@ -22,7 +24,7 @@ CALL (t, status) {
   MERGE (s:Step {id: $stepId})
   ON CREATE SET s.threadId = $threadId, s.createdAt = datetime($createdAt)
   WITH t, s WHERE s.threadId = $threadId
-  SET s += $props, s.end = coalesce(datetime($end), s.end)
+  SET s += $props, s.end = coalesce(datetime($end), s.end), s.userId = t.userId
   SET s.createdAt = CASE WHEN datetime($createdAt) < s.createdAt THEN datetime($createdAt)
                          ELSE s.createdAt END,
       s.isError = coalesce(s.isError, false),
@@ -47,7 +49,7 @@ CALL (t, status) {
   CALL (t, s) {
     WITH t, s WHERE $parentId IS NOT NULL
     MERGE (p:Step {id: $parentId})
-    ON CREATE SET p.threadId = $threadId, p.type = 'run', p.name = '', p.placeholder = true,
+    ON CREATE SET p.threadId = $threadId, p.userId = t.userId, p.type = 'run', p.name = '', p.placeholder = true,
                   p.createdAt = s.createdAt, p.start = s.createdAt
     WITH t, p, s WHERE p.threadId = $threadId AND p <> s
     MERGE (t)-[:CONTAINS]->(p)

@@ -1,5 +1,6 @@
 // Upsert a thread: set name/tags, merge metadata keys (one property per key, null removes it),
-// link the owner once (marking it :AnalyticsStale: its turns count from then on). Locks the
+// link the owner once (marking it :AnalyticsStale: its turns count from then on; its steps
+// get the owner's id as userId, as step/upsert_step gives later ones). Locks the
 // thread first so concurrent merges serialise and a deleted thread (a tombstone labelled
 // :Deleted) is never revived. No row back means the user id is unknown.
 // mode: write
@@ -25,5 +26,8 @@ CALL (t, u, owner, status) {
   WITH t, u, owner WHERE u IS NOT NULL AND owner IS NULL
   MERGE (u)-[:AUTHORED]->(t)
   SET t.userId = u.id, t:AnalyticsStale  // its turns are now analysed
+  WITH t
+  MATCH (t)-[:CONTAINS]->(s:Step)  // steps written before the owner was known
+  SET s.userId = t.userId  // the search finds a user's messages by it (schema/004)
 }
 RETURN status

@@ -2,4 +2,4 @@
 // mode: write
 // params:
 MERGE (m:GraphLayerSchema {name: 'graph_layer'})
-SET m.version = 8, m.appliedAt = datetime();
+SET m.version = 9, m.appliedAt = datetime();
