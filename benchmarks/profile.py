@@ -46,7 +46,9 @@ async def main() -> None:
         "RETURN t.id AS tid, n", database_=settings.database)
     big, n_steps = records[0]["tid"], records[0]["n"]
     far = cursor.decode(None)
-    names, messages = search.lucene_queries(SEARCH_WORD, uid) or ('', '')
+    lucene = search.lucene_queries(SEARCH_WORD, uid)
+    assert lucene is not None
+    names, messages = lucene
     scratch = str(uuid.uuid4())
     now = utc_now()
     step = StepRow(str(uuid.uuid4()), scratch, None, "assistant_message", "Assistant", "",

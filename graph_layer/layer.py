@@ -259,10 +259,10 @@ class Neo4jDataLayer(BaseDataLayer):
             "feedback": filters.feedback, "first": first,
         }
         if filters.search and filters.search.strip():
-            queries = search.lucene_queries(filters.search, filters.userId)
-            if queries is None:
+            lucene = search.lucene_queries(filters.search, filters.userId)
+            if lucene is None:
                 return PaginatedResponse(PageInfo(False, None, None), [])
-            names, messages = queries
+            names, messages = lucene
             rows = await self._run("thread/search_threads", names=names, messages=messages,
                                    **params)
         else:

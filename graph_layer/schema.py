@@ -21,7 +21,9 @@ def schema_files() -> list[queries.Query]:
 
 
 def code_version() -> int:
-    """The schema version this package brings: the number of its last schema file."""
+    """The schema version this package brings: the number of its last schema file, the one
+    that records it (an upgrade file's own comment names the version that brought it: file
+    008 is schema 9's)."""
     match = _NUMBERED.match(schema_files()[-1].name)
     assert match is not None
     return int(match.group(1))

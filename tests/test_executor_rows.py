@@ -96,7 +96,9 @@ async def test_queries_declaring_plain_values_return_no_graph_entity(
         display="inline", mime="text/plain", url="https://example.com/n.txt"))
     page = {"userId": user_id, "cursorTime": datetime(9999, 1, 1, tzinfo=UTC), "cursorId": "",
             "feedback": None, "first": 5}
-    names, messages = search.lucene_queries("kangaroo", user_id) or ("", "")
+    lucene = search.lucene_queries("kangaroo", user_id)
+    assert lucene is not None
+    names, messages = lucene
     calls = {"thread/get_thread": {"threadId": thread}, "thread/list_threads": page,
              "thread/search_threads": {**page, "names": names, "messages": messages},
              "step/get_favorite_steps": {"userId": user_id}}

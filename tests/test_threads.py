@@ -258,28 +258,31 @@ async def test_search_finds_steps_written_before_their_thread_had_an_owner(
     await layer.create_step(step(thread, 1, parent_id="early-ghost"))
     await layer.create_element({"id": new_id(), "threadId": thread, "forId": "element-ghost",  # type: ignore[typeddict-item]
                                 "type": "text", "name": "n", "display": "inline"})
-    assert await _search(layer, alice, "quoll") == []  # not alice's thread yet
     await layer.update_thread(thread, name="untitled", user_id=alice)
     await layer.create_step(step(thread, 2, parent_id="late-ghost"))
+    await layer.create_element({"id": new_id(), "threadId": thread, "forId": "late-element-ghost",  # type: ignore[typeddict-item]
+                                "type": "text", "name": "n", "display": "inline"})
     await layer.create_step(message(thread, 3, kind="assistant_message", output="and a numbat"))
     assert await _search(layer, alice, "quoll") == [thread]
     assert await _search(layer, alice, "numbat") == [thread]
     rows = await query(driver, "MATCH (:Thread {id: $id})-[:CONTAINS]->(s:Step) "
                                "RETURN s.userId AS owner, count(*) AS steps", id=thread)
-    assert rows == [{"owner": alice, "steps": 7}]  # 2 messages, 2 tool steps, 3 placeholders
+    assert rows == [{"owner": alice, "steps": 8}]  # 2 messages, 2 tool steps, 4 placeholders
 
 
 async def test_search_reads_only_the_searching_users_matches(
     layer: Neo4jDataLayer, driver: AsyncDriver
 ) -> None:
-    """The message index holds each message's owner id and the search requires it: another
-    user's 30 matching messages never leave the index (PROFILE), and the page is the same."""
+    """Both search indexes hold each document's owner id and the search requires it:
+    another user's 30 matching thread names and messages never leave the index (PROFILE)."""
     alice, bob = await make_user(layer, "alice"), await make_user(layer, "bob")
-    mine = await make_thread(layer, alice, "mine", 0, text="wallaby at dawn")
+    mine = await make_thread(layer, alice, "my wallaby", 0, text="wallaby at dawn")
     for i in range(30):
-        await make_thread(layer, bob, f"his {i}", 1 + i, text=f"wallaby number {i}")
+        await make_thread(layer, bob, f"his wallaby {i}", 1 + i, text=f"wallaby number {i}")
     assert await _search(layer, alice, "wallaby") == [mine]
-    names, messages = search.lucene_queries("wallaby", alice) or ("", "")
+    lucene = search.lucene_queries("wallaby", alice)
+    assert lucene is not None
+    names, messages = lucene
     _, summary, _ = await driver.execute_query(
         "PROFILE " + queries.get("thread/search_threads").text,
         {"userId": alice, "names": names, "messages": messages, "cursorTime": FAR_FUTURE,
@@ -294,7 +297,7 @@ async def test_search_reads_only_the_searching_users_matches(
                 if child["operatorType"].startswith("ProcedureCall") and param in details:
                     yielded[param] = node["rows"]
             stack.append(child)
-    assert yielded == {"$names": 0, "$messages": 1}
+    assert yielded == {"$names": 1, "$messages": 1}
 
 
 async def test_search_is_exact_for_owner_ids_the_analyzer_splits_or_drops(

@@ -25,8 +25,8 @@ CALL (t, status) {
   WITH t, e WHERE $forId IS NOT NULL
   MERGE (s:Step {id: $forId})
   ON CREATE SET t:AnalyticsStale,  // a new placeholder step changes the thread's shape
-                s.threadId = $threadId, s.userId = t.userId, s.type = 'run', s.name = '', s.placeholder = true,
-                s.createdAt = datetime($now), s.start = datetime($now)
+                s.threadId = $threadId, s.userId = t.userId, s.type = 'run', s.name = '',
+                s.placeholder = true, s.createdAt = datetime($now), s.start = datetime($now)
   WITH t, e, s WHERE s.threadId = $threadId
   MERGE (t)-[:CONTAINS]->(s)
   MERGE (s)-[:CONTAINS]->(e)

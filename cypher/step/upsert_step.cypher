@@ -49,8 +49,8 @@ CALL (t, status) {
   CALL (t, s) {
     WITH t, s WHERE $parentId IS NOT NULL
     MERGE (p:Step {id: $parentId})
-    ON CREATE SET p.threadId = $threadId, p.userId = t.userId, p.type = 'run', p.name = '', p.placeholder = true,
-                  p.createdAt = s.createdAt, p.start = s.createdAt
+    ON CREATE SET p.threadId = $threadId, p.userId = t.userId, p.type = 'run', p.name = '',
+                  p.placeholder = true, p.createdAt = s.createdAt, p.start = s.createdAt
     WITH t, p, s WHERE p.threadId = $threadId AND p <> s
     MERGE (t)-[:CONTAINS]->(p)
     MERGE (p)-[:PARENT_OF]->(s)

@@ -71,13 +71,17 @@ CALL () { MATCH (t:Thread) WHERE NOT t:Deleted AND (t.createdAt IS NULL OR t.las
 CALL () { MATCH (t:Thread) WHERE COUNT { (:User)-[:AUTHORED]->(t) } > 1
           RETURN count(t) AS multiOwner }
 CALL () { MATCH (n) WHERE n._lock IS NOT NULL RETURN count(n) AS locks }
-RETURN badSteps, badElements, badFeedback, multiParent, badThreads, multiOwner, locks
+CALL () { MATCH (u:User)-[:AUTHORED]->(:Thread)-[:CONTAINS]->(s:Step)
+          WHERE s.userId IS NULL OR s.userId <> u.id RETURN count(s) AS unownedSteps }
+RETURN badSteps, badElements, badFeedback, multiParent, badThreads, multiOwner, locks,
+       unownedSteps
 """
 
 
 async def integrity(driver: AsyncDriver) -> dict[str, int]:
     """Counts of structural defects (all must be 0): orphan or doubly-contained steps and
-    elements, dangling feedback, steps with two parents, threads missing their timestamps."""
+    elements, dangling feedback, steps with two parents, threads missing their timestamps,
+    steps of an owned thread without the owner's id (the search needs it)."""
     return (await rows(driver, INTEGRITY))[0]
 
 
