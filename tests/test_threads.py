@@ -166,6 +166,12 @@ async def test_keyset_paging_sees_every_thread_once_including_ties(
                                  ThreadFilter(userId=user_id))
 
 
+async def _search(layer: Neo4jDataLayer, user_id: str, text: str) -> list[str]:
+    """The ids on the first sidebar page of ``user_id``'s search for ``text``."""
+    page = await layer.list_threads(Pagination(first=20), ThreadFilter(userId=user_id, search=text))
+    return [t["id"] for t in page.data]
+
+
 async def test_search_matches_names_and_message_bodies_case_insensitively(
     layer: Neo4jDataLayer,
 ) -> None:
@@ -179,21 +185,18 @@ async def test_search_matches_names_and_message_bodies_case_insensitively(
     tool = step(by_body, 4, input='{"query": "platypus"}', output="echidna")
     await layer.create_step(tool)  # tool (and llm, run) text is not searched: only messages
 
-    async def search(text: str) -> list[str]:
-        page = await layer.list_threads(Pagination(first=20),
-                                        ThreadFilter(userId=alice, search=text))
-        return [t["id"] for t in page.data]
-
-    assert await search("holiday") == [by_name]
-    assert await search("KANGAROO") == [by_body]
-    assert await search("kang") == [by_body]  # the last word as a prefix, as a person types
-    assert await search("wombat burr") == [by_body]
-    assert await search("jumped kangaroo") == [by_body]
-    assert await search("kangaroo holiday") == []
-    assert await search("platypus") == [] and await search("echidna") == []
+    assert await _search(layer, alice, "holiday") == [by_name]
+    assert await _search(layer, alice, "KANGAROO") == [by_body]
+    # the last word as a prefix, as a person types
+    assert await _search(layer, alice, "kang") == [by_body]
+    assert await _search(layer, alice, "wombat burr") == [by_body]
+    assert await _search(layer, alice, "jumped kangaroo") == [by_body]
+    assert await _search(layer, alice, "kangaroo holiday") == []
+    assert await _search(layer, alice, "platypus") == []
+    assert await _search(layer, alice, "echidna") == []
     for hostile in ['"', "\\", "/", "*", "?", "~", "[", "]{}", "`", "AND", "OR NOT",
                     "//", "$x", "a:b", "(", "-", "+", "!", "^", "&&", "||", "' OR 1=1 --"]:
-        assert await search(hostile) == [], hostile
+        assert await _search(layer, alice, hostile) == [], hostile
 
 
 async def test_search_follows_a_step_becoming_a_message(layer: Neo4jDataLayer,
@@ -206,11 +209,6 @@ async def test_search_follows_a_step_becoming_a_message(layer: Neo4jDataLayer,
     parent = message(thread, 1, output="the lyrebird sings")
     await layer.create_step(step(thread, 2, parent_id=parent["id"]))
 
-    async def found(word: str) -> list[str]:
-        page = await layer.list_threads(Pagination(first=5),
-                                        ThreadFilter(userId=alice, search=word))
-        return [t["id"] for t in page.data]
-
     async def labelled() -> bool:
         rows = await query(driver, "MATCH (s:Step {id: $id}) RETURN s:Message AS m",
                            id=parent["id"])
@@ -218,9 +216,9 @@ async def test_search_follows_a_step_becoming_a_message(layer: Neo4jDataLayer,
 
     assert not await labelled()
     await layer.create_step(parent)
-    assert await labelled() and await found("lyrebird") == [thread]
+    assert await labelled() and await _search(layer, alice, "lyrebird") == [thread]
     await layer.update_step({**parent, "type": "tool"})
-    assert not await labelled() and await found("lyrebird") == []
+    assert not await labelled() and await _search(layer, alice, "lyrebird") == []
 
 
 async def test_search_sees_each_write_at_once(layer: Neo4jDataLayer) -> None:
@@ -239,11 +237,6 @@ async def test_search_sees_each_write_at_once(layer: Neo4jDataLayer) -> None:
         page = await layer.list_threads(Pagination(first=5),
                                         ThreadFilter(userId=alice, search=f"{i}gnu"))
         assert [t["id"] for t in page.data] == [thread], i
-
-
-async def _search(layer: Neo4jDataLayer, user_id: str, text: str) -> list[str]:
-    page = await layer.list_threads(Pagination(first=20), ThreadFilter(userId=user_id, search=text))
-    return [t["id"] for t in page.data]
 
 
 async def test_search_finds_steps_written_before_their_thread_had_an_owner(

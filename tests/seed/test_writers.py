@@ -10,14 +10,15 @@ from neo4j import AsyncDriver
 from graph_layer import Neo4jDataLayer
 from graph_layer.seed import bulk, iter_threads, make_users, through_layer
 from tests.conftest import Server, _wipe
+from tests.reliability.graphcheck import integrity
 
 # properties stamped with the write time or a fresh uuid by the layer itself (two runs of the
 # layer differ in them too)
 VOLATILE = {
     "User": {"id", "createdAt"},
     "Thread": {"createdAt", "userId"},
-    # a step's owner id (checked against its thread's owner by _unowned_steps); a message's
-    # first label is Message
+    # a step's owner id (checked against its thread's owner by graphcheck's integrity); a
+    # message's first label is Message
     "Step": {"userId"},
     "Message": {"userId"},
     "Feedback": {"createdAt", "updatedAt"},
@@ -54,14 +55,6 @@ async def _dump(driver: AsyncDriver) -> tuple[list[Any], list[Any]]:
     return sorted(nodes, key=lambda n: (n[0], n[1])), rels
 
 
-async def _unowned_steps(driver: AsyncDriver) -> int:
-    """Steps whose userId is not their thread's owner's id (the search needs it)."""
-    records, _, _ = await driver.execute_query(
-        "MATCH (u:User)-[:AUTHORED]->(:Thread)-[:CONTAINS]->(s:Step) "
-        "WHERE s.userId IS NULL OR s.userId <> u.id RETURN count(s) AS n")
-    return int(records[0]["n"])
-
-
 async def test_bulk_writer_builds_the_layers_graph(
     layer: Neo4jDataLayer, driver: AsyncDriver, clean_db: Server
 ) -> None:
@@ -70,13 +63,13 @@ async def test_bulk_writer_builds_the_layers_graph(
     ids = await through_layer.create_users(layer, users)
     await through_layer.write_threads(layer, specs, ids, concurrency=4)
     via_layer = await _dump(driver)
-    assert await _unowned_steps(driver) == 0
+    assert (await integrity(driver))["unownedSteps"] == 0
 
     _wipe(clean_db)
     ids = await bulk.write_users(layer.executor, users)
     counts = await bulk.write_threads(layer.executor, specs, ids, batch_size=3)
     via_bulk = await _dump(driver)
-    assert await _unowned_steps(driver) == 0
+    assert (await integrity(driver))["unownedSteps"] == 0
 
     steps = sum(len(s.steps) for s in specs)
     assert counts["threads"] == 4 and counts["steps"] == steps
