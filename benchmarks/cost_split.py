@@ -8,9 +8,9 @@
   text (neither gives the full-text index, which covers messages only, any work), one message
   written again and again with the same text and with new text each time (an ``update_step``:
   does an unchanged text reach the index again?), and a minimal idempotent upsert of the
-  message (MERGE the step, SET its properties and label, MERGE its CONTAINS link: about the
-  least any step write does; it leaves out ``start`` and ``end``). Each variant's p50 minus
-  the floor's is what it costs beyond a round trip and a commit.
+  message (MERGE the step, SET its properties, owner id and label, MERGE its CONTAINS link:
+  about the least any step write does; it leaves out ``start`` and ``end``). Each variant's
+  p50 minus the floor's is what it costs beyond a round trip and a commit.
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
   ``result_consumed_after``), the whole ``execute_query`` (adds transfer and decoding), and
@@ -45,7 +45,7 @@ MINIMAL_UPSERT = """
 MATCH (t:Thread {id: $threadId})
 MERGE (s:Step {id: $stepId})
 ON CREATE SET s.threadId = $threadId, s.createdAt = datetime($createdAt)
-SET s += $props, s:Message
+SET s += $props, s.userId = t.userId, s:Message
 MERGE (t)-[:CONTAINS]->(s)
 RETURN s.threadId AS stepThreadId
 """
