@@ -429,6 +429,12 @@ class LocalNeo4j:
             # also hints a receive timeout, and the Python driver then wraps every socket read
             # in asyncio.wait_for: 8-29% of its CPU per call here (python -m benchmarks.keep_alive).
             "server.bolt.connection_keep_alive_for_requests": "STREAMING",
+            # The eventually consistent full-text indexes (schema/004) open a new Lucene reader
+            # at most once a second instead of after every write (default 0s): each refresh
+            # flushes a tiny segment that Lucene then merges, ~4 ms of server CPU per message
+            # write here (python -m benchmarks.fulltext_refresh). The search still sees every
+            # write: its awaitEventuallyConsistentIndexRefresh() refreshes the indexes itself.
+            "db.index.fulltext.eventually_consistent_refresh_interval": "1s",
             "client.allow_telemetry": "false",  # Browser's product analytics
             # Browser applies our GraSS style each time it connects (README: Neo4j Browser).
             "browser.post_connect_cmd": post_connect_command(),

@@ -93,14 +93,28 @@ def test_start_answers_bolt_with_the_password(server: LocalNeo4j) -> None:
         driver.verify_connectivity()
 
 
+def _setting(srv: LocalNeo4j, name: str) -> list[dict[str, object]]:
+    return _run(srv, "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value", name=name)
+
+
 def test_bolt_keep_alive_is_for_streaming_results_only(server: LocalNeo4j) -> None:
     """The running server keeps connections alive only while a result streams: with Neo4j's
     default (ALL) it would also hint a receive timeout, and the async driver would then wrap
     every socket read in ``asyncio.wait_for`` (``python -m benchmarks.keep_alive``)."""
     server.start(START_TIMEOUT)
-    rows = _run(server, "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
-                name="server.bolt.connection_keep_alive_for_requests")
-    assert rows == [{"value": "STREAMING"}]
+    assert _setting(server, "server.bolt.connection_keep_alive_for_requests") == [
+        {"value": "STREAMING"}]
+
+
+def test_fulltext_indexes_refresh_once_a_second_not_after_every_write(
+        server: LocalNeo4j) -> None:
+    """The running server refreshes its eventually consistent full-text indexes on a timer:
+    with Neo4j's default (0s) every message write flushes and merges a Lucene segment
+    (``python -m benchmarks.fulltext_refresh``). A search still sees each write at once
+    (``tests/test_threads.py``, against the server CI starts with these settings)."""
+    server.start(START_TIMEOUT)
+    assert _setting(server, "db.index.fulltext.eventually_consistent_refresh_interval") == [
+        {"value": "1s"}]
 
 
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,

@@ -1,0 +1,106 @@
+"""Two local Neo4j servers side by side, the same but for one setting: what it costs each call.
+
+The probe scripts ``keep_alive`` and ``fulltext_refresh`` give the setting, its two values and
+the calls to make; this module starts a server for each value (in temporary homes, on free
+ports), makes every call ``warm`` times on each unrecorded (the JVM compiles its hot paths as
+they get hot), then runs blocks of each call, the servers taking turns (which goes first
+alternates each round), so both see the same host. After each block it waits ``settle``
+seconds for the work a call leaves behind on the server (index updates after commit, merges)
+before reading the server's CPU time. Prints each call's p50/p95 latency and, per call, this
+process's CPU time (the client's side) and the server JVM's (all its threads, from
+``/proc/<pid>/stat``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.peers import Neo4jPeer
+from benchmarks.report import pct
+from benchmarks.run import free_port
+from benchmarks.workloads import Recorder
+from graph_layer.local_server import LocalNeo4j
+from graph_layer.settings import DEFAULT_PASSWORD
+
+Call = Callable[[int], Awaitable[Any]]
+MakeCalls = Callable[[Neo4jPeer], Awaitable[dict[str, Call]]]
+
+
+def jvm_cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` so far, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: MakeCalls,
+                   warm: int, blocks: int, block: int, settle: float) -> None:
+    values = list(servers)
+    pids = {value: server.pid() for value, server in servers.items()}
+    with tempfile.TemporaryDirectory() as files:
+        peers = {value: Neo4jPeer(Path(files) / value, server.uri,
+                                  ("neo4j", DEFAULT_PASSWORD), "neo4j")
+                 for value, server in servers.items()}
+        try:
+            calls = {value: await make_calls(peer) for value, peer in peers.items()}
+            for per_value in calls.values():
+                for call in per_value.values():
+                    for i in range(warm):
+                        await call(i)
+            rec = Recorder()
+            client: dict[tuple[str, str], float] = {}
+            server: dict[tuple[str, str], float] = {}
+            for block_round in range(blocks):
+                order = values if block_round % 2 == 0 else values[::-1]
+                for value in order:
+                    pid = pids[value]
+                    for name, call in calls[value].items():
+                        key = (name, value)
+                        client_start = time.process_time()
+                        server_start = jvm_cpu_ms(pid) if pid else 0.0
+                        for i in range(block):
+                            await rec.timed(setting, name, value, call(i))
+                        client[key] = client.get(key, 0.0) + (time.process_time()
+                                                              - client_start) * 1e3
+                        await asyncio.sleep(settle)
+                        if pid:
+                            server[key] = server.get(key, 0.0) + jvm_cpu_ms(pid) - server_start
+        finally:
+            for peer in peers.values():
+                await peer.close()
+    print(f"{setting}: {blocks} blocks of {block} calls taking turns, after {warm} unrecorded "
+          "calls of each; ms per call (client CPU = this process's CPU time, server CPU = the "
+          f"server JVM's, counted until {settle:g} s after each block)")
+    head = ": p50 / p95 / client CPU / server CPU"
+    print(f"  {'call':28s} " + "  ".join(f"{v + head:>48s}" for v in values) + "   p50 change")
+    for name in calls[values[0]]:
+        cells, p50s = [], []
+        for value in values:
+            ms = rec.line(setting, name, value).ms
+            p50s.append(pct(ms, 0.5))
+            cells.append(f"{p50s[-1]:10.2f} / {pct(ms, 0.95):6.2f} / "
+                         f"{client[(name, value)] / len(ms):6.2f} / "
+                         f"{server.get((name, value), float('nan')) / len(ms):6.2f}")
+        print(f"  {name:28s} " + "  ".join(f"{c:>48s}" for c in cells)
+              + f"   {(p50s[1] / p50s[0] - 1) * 100:+5.0f}%")
+
+
+def compare(setting: str, values: tuple[str, str], make_calls: MakeCalls, *, warm: int,
+            blocks: int, block: int, settle: float = 0.0) -> None:
+    """Start a server for each value of ``setting``, compare ``make_calls``' calls on them."""
+    with tempfile.TemporaryDirectory() as homes:
+        servers = {value: LocalNeo4j(home=Path(homes) / value, bolt_port=free_port(),
+                                     http_port=free_port(), password=DEFAULT_PASSWORD,
+                                     extra_settings={setting: value}) for value in values}
+        try:
+            for srv in servers.values():
+                srv.start()
+            asyncio.run(_compare(setting, servers, make_calls, warm, blocks, block, settle))
+        finally:
+            for srv in servers.values():
+                srv.stop()
