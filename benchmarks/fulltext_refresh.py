@@ -13,9 +13,9 @@ timer refreshes at most once a second, and a search refreshes first anyway
 Starts a server with each value side by side (``benchmarks.setting_ab``: blocks taking turns,
 then a wait of ``--settle`` seconds so the merges a block leaves count as its server CPU).
 The calls, through the layer: ``create_step`` of a new message with text (indexed), 20 of them
-at once (as 20 sessions write; the time is for all 20), of a tool step with the same text (not
-indexed: the same write without the index), and a new message followed at once by a search for
-its word (the search then pays the refresh).
+at once to 20 threads (as 20 sessions write; the time is for all 20), of a tool step with the
+same text (not indexed: the same write without the index), and a new message followed at once
+by a search for its word (the search then pays the refresh).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from graph_layer.convert import utc_now
 
 SETTING = "db.index.fulltext.eventually_consistent_refresh_interval"
 VALUES = ("0s", "1s")
+SESSIONS = 20
 TEXT = "Here is what I found. " * 12
 
 
@@ -45,21 +46,24 @@ async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
     await layer.setup()
     user = await layer.create_user(User(identifier=f"fulltext-refresh-{uuid.uuid4()}"))
     assert user is not None
-    thread_id = f"fulltext-refresh-{uuid.uuid4()}"
+    threads = [f"fulltext-refresh-{uuid.uuid4()}" for _ in range(SESSIONS)]
+    thread_id = threads[0]
     use_http_context(thread_id)  # create_step is queued outside a Chainlit context
-    await layer.update_thread(thread_id, name="fulltext refresh", user_id=user.id)
+    for thread in threads:
+        await layer.update_thread(thread, name="fulltext refresh", user_id=user.id)
 
-    def step(kind: str, text: str) -> Any:
+    def step(kind: str, text: str, thread: str = thread_id) -> Any:
         now = utc_now()
-        return {"id": str(uuid.uuid4()), "threadId": thread_id, "type": kind,
+        return {"id": str(uuid.uuid4()), "threadId": thread, "type": kind,
                 "name": "Assistant", "output": text, "createdAt": now, "start": now,
                 "end": now, "metadata": {}}
 
     async def message(i: int) -> None:
         await layer.create_step(step("assistant_message", TEXT))
 
-    async def messages_at_once(i: int) -> None:  # 20 sessions writing at once
-        await asyncio.gather(*(message(i) for _ in range(20)))
+    async def messages_at_once(i: int) -> None:  # 20 sessions, each writing to its thread
+        await asyncio.gather(*(layer.create_step(step("assistant_message", TEXT, thread))
+                               for thread in threads))
 
     async def tool(i: int) -> None:
         await layer.create_step(step("tool", TEXT))

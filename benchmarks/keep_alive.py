@@ -9,7 +9,8 @@ sends no hint and still sends keep-alive NOOPs while a result streams.
 
 The calls (``benchmarks.setting_ab`` runs them, the servers taking turns): the benchmark's
 floor (a trivial read, a trivial write transaction) and, through the layer, ``create_step`` of
-a new message, 20 such calls at once (as 20 sessions write; the time is for all 20) and
+a new message, 20 such calls at once to one thread (they queue on its lock; the time is for
+all 20) and
 ``get_thread`` of a 20-step thread; what matters here is the client's CPU time per call.
 """
 

@@ -3,12 +3,12 @@
 The probe scripts ``keep_alive`` and ``fulltext_refresh`` give the setting, its two values and
 the calls to make; this module starts a server for each value (in temporary homes, on free
 ports), makes every call ``warm`` times on each unrecorded (the JVM compiles its hot paths as
-they get hot), then runs blocks of each call, the servers taking turns (which goes first
-alternates each round), so both see the same host. After each block it waits ``settle``
-seconds for the work a call leaves behind on the server (index updates after commit, merges)
-before reading the server's CPU time. Prints each call's p50/p95 latency and, per call, this
-process's CPU time (the client's side) and the server JVM's (all its threads, from
-``/proc/<pid>/stat``).
+they get hot), waits ``settle`` seconds, then runs blocks of each call, the servers taking
+turns (which goes first alternates each round), so both see the same host. After each block it
+waits ``settle`` seconds for the work a call leaves behind on the server (index updates after
+commit, merges) before reading the server's CPU time. Prints each call's p50/p95 latency
+and, per call, this process's CPU time (the client's side) and the server JVM's (all its
+threads, from ``/proc/<pid>/stat``).
 """
 
 from __future__ import annotations
@@ -52,24 +52,26 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
                 for call in per_value.values():
                     for i in range(warm):
                         await call(i)
+            await asyncio.sleep(settle)  # the warm-up's leftover work, before the first block
             rec = Recorder()
-            client: dict[tuple[str, str], float] = {}
-            server: dict[tuple[str, str], float] = {}
+            client_cpu: dict[tuple[str, str], float] = {}
+            server_cpu: dict[tuple[str, str], float] = {}
             for block_round in range(blocks):
                 order = values if block_round % 2 == 0 else values[::-1]
                 for value in order:
                     pid = pids[value]
                     for name, call in calls[value].items():
                         key = (name, value)
-                        client_start = time.process_time()
                         server_start = jvm_cpu_ms(pid) if pid else 0.0
+                        client_start = time.process_time()
                         for i in range(block):
                             await rec.timed(setting, name, value, call(i))
-                        client[key] = client.get(key, 0.0) + (time.process_time()
-                                                              - client_start) * 1e3
+                        client_cpu[key] = client_cpu.get(key, 0.0) + (time.process_time()
+                                                                      - client_start) * 1e3
                         await asyncio.sleep(settle)
                         if pid:
-                            server[key] = server.get(key, 0.0) + jvm_cpu_ms(pid) - server_start
+                            server_cpu[key] = (server_cpu.get(key, 0.0) + jvm_cpu_ms(pid)
+                                               - server_start)
         finally:
             for peer in peers.values():
                 await peer.close()
@@ -84,8 +86,8 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
             ms = rec.line(setting, name, value).ms
             p50s.append(pct(ms, 0.5))
             cells.append(f"{p50s[-1]:10.2f} / {pct(ms, 0.95):6.2f} / "
-                         f"{client[(name, value)] / len(ms):6.2f} / "
-                         f"{server.get((name, value), float('nan')) / len(ms):6.2f}")
+                         f"{client_cpu[(name, value)] / len(ms):6.2f} / "
+                         f"{server_cpu.get((name, value), float('nan')) / len(ms):6.2f}")
         print(f"  {name:28s} " + "  ".join(f"{c:>48s}" for c in cells)
               + f"   {(p50s[1] / p50s[0] - 1) * 100:+5.0f}%")
 

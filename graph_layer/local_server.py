@@ -431,7 +431,7 @@ class LocalNeo4j:
             "server.bolt.connection_keep_alive_for_requests": "STREAMING",
             # The eventually consistent full-text indexes (schema/004) open a new Lucene reader
             # at most once a second instead of after every write (default 0s): each refresh
-            # flushes a tiny segment that Lucene then merges, ~4 ms of server CPU per message
+            # flushes a tiny segment that Lucene then merges, 4-10 ms of server CPU per message
             # write here (python -m benchmarks.fulltext_refresh). The search still sees every
             # write: its awaitEventuallyConsistentIndexRefresh() refreshes the indexes itself.
             "db.index.fulltext.eventually_consistent_refresh_interval": "1s",
