@@ -39,7 +39,7 @@ TEXT = "Here is what I found. " * 12
 
 
 async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
-    """The measured calls against one server, on a thread of a user of its own."""
+    """The measured calls against one server, on threads of a user of its own."""
     from chainlit.user import User
 
     layer = peer.ours
