@@ -29,8 +29,8 @@ from chainlit.types import Pagination, ThreadFilter
 
 from benchmarks.peers import Neo4jPeer
 from benchmarks.setting_ab import Call, compare
+from benchmarks.workloads import new_message
 from graph_layer.context import use_http_context
-from graph_layer.convert import utc_now
 
 SETTING = "db.index.fulltext.eventually_consistent_refresh_interval"
 VALUES = ("0s", "1s")
@@ -53,10 +53,7 @@ async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
         await layer.update_thread(thread, name="fulltext refresh", user_id=user.id)
 
     def step(kind: str, text: str, thread: str = thread_id) -> Any:
-        now = utc_now()
-        return {"id": str(uuid.uuid4()), "threadId": thread, "type": kind,
-                "name": "Assistant", "output": text, "createdAt": now, "start": now,
-                "end": now, "metadata": {}}
+        return new_message(thread, None, kind, "Assistant", text)
 
     async def message(i: int) -> None:
         await layer.create_step(step("assistant_message", TEXT))

@@ -38,10 +38,26 @@ def jvm_cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
+async def _block(rec: Recorder, key: tuple[str, str, str], call: Call, block: int,
+                 settle: float, pid: int) -> tuple[float, float]:
+    """``block`` recorded calls of ``call`` under ``key`` (setting, call name, value); returns
+    the client's and the server's CPU ms for them (the server's counted ``settle`` s after)."""
+    server_start = jvm_cpu_ms(pid)
+    client_start = time.process_time()
+    for i in range(block):
+        await rec.timed(*key, call(i))
+    client = (time.process_time() - client_start) * 1e3
+    await asyncio.sleep(settle)
+    return client, jvm_cpu_ms(pid) - server_start
+
+
 async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: MakeCalls,
                    warm: int, blocks: int, block: int, settle: float) -> None:
     values = list(servers)
     pids = {value: server.pid() for value, server in servers.items()}
+    client_cpu: dict[tuple[str, str], float] = {}
+    server_cpu: dict[tuple[str, str], float] = {}
+    rec = Recorder()
     with tempfile.TemporaryDirectory() as files:
         peers = {value: Neo4jPeer(Path(files) / value, server.uri,
                                   ("neo4j", DEFAULT_PASSWORD), "neo4j")
@@ -53,25 +69,15 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
                     for i in range(warm):
                         await call(i)
             await asyncio.sleep(settle)  # the warm-up's leftover work, before the first block
-            rec = Recorder()
-            client_cpu: dict[tuple[str, str], float] = {}
-            server_cpu: dict[tuple[str, str], float] = {}
             for block_round in range(blocks):
-                order = values if block_round % 2 == 0 else values[::-1]
-                for value in order:
+                for value in values if block_round % 2 == 0 else values[::-1]:
                     pid = pids[value]
+                    assert pid is not None, f"the {value} server is not running"
                     for name, call in calls[value].items():
-                        key = (name, value)
-                        server_start = jvm_cpu_ms(pid) if pid else 0.0
-                        client_start = time.process_time()
-                        for i in range(block):
-                            await rec.timed(setting, name, value, call(i))
-                        client_cpu[key] = client_cpu.get(key, 0.0) + (time.process_time()
-                                                                      - client_start) * 1e3
-                        await asyncio.sleep(settle)
-                        if pid:
-                            server_cpu[key] = (server_cpu.get(key, 0.0) + jvm_cpu_ms(pid)
-                                               - server_start)
+                        client, server = await _block(rec, (setting, name, value), call,
+                                                      block, settle, pid)
+                        client_cpu[name, value] = client_cpu.get((name, value), 0.0) + client
+                        server_cpu[name, value] = server_cpu.get((name, value), 0.0) + server
         finally:
             for peer in peers.values():
                 await peer.close()
@@ -87,7 +93,7 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
             p50s.append(pct(ms, 0.5))
             cells.append(f"{p50s[-1]:10.2f} / {pct(ms, 0.95):6.2f} / "
                          f"{client_cpu[(name, value)] / len(ms):6.2f} / "
-                         f"{server_cpu.get((name, value), float('nan')) / len(ms):6.2f}")
+                         f"{server_cpu[(name, value)] / len(ms):6.2f}")
         print(f"  {name:28s} " + "  ".join(f"{c:>48s}" for c in cells)
               + f"   {(p50s[1] / p50s[0] - 1) * 100:+5.0f}%")
 

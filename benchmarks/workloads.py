@@ -76,7 +76,7 @@ async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str,
                                layer.create_user(_user(f"chat-{tag}-{i}")))
         for turn in range(turns):
             text = f"session {i} turn {turn}: what about item {turn * 13 % 97}?"
-            msg = _message(thread_id, None, "user_message", "User", text)
+            msg = new_message(thread_id, None, "user_message", "User", text)
             if turn == 0:  # the first-interaction update_thread races the user message
                 await asyncio.gather(
                     rec.timed(workload, "create_step", name, layer.create_step(msg)),
@@ -84,13 +84,13 @@ async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str,
                         thread_id, name=text, user_id=user.id)))
             else:
                 await rec.timed(workload, "create_step", name, layer.create_step(msg))
-            run = _step(thread_id, msg["id"], "run", "on_message", "", "")
+            run = new_step(thread_id, msg["id"], "run", "on_message", "", "")
             await rec.timed(workload, "create_step", name, layer.create_step(run))
-            tool = _step(thread_id, run["id"], "tool", "search", '{"q": "item"}', "")
+            tool = new_step(thread_id, run["id"], "tool", "search", '{"q": "item"}', "")
             await rec.timed(workload, "create_step", name, layer.create_step(tool))
             tool.update(output="result " * 30, end=utc_now())
             await rec.timed(workload, "update_step", name, layer.update_step(tool))
-            answer = _message(thread_id, run["id"], "assistant_message", "Assistant", "")
+            answer = new_message(thread_id, run["id"], "assistant_message", "Assistant", "")
             await rec.timed(workload, "create_step", name, layer.create_step(answer))
             answer.update(output="Here is what I found. " * 12)
             await rec.timed(workload, "update_step", name, layer.update_step(answer))
@@ -127,7 +127,8 @@ def _user(identifier: str) -> Any:
     return User(identifier=identifier)
 
 
-def _message(thread_id: str, parent: str | None, kind: str, name: str, output: str) -> Any:
+def new_message(thread_id: str, parent: str | None, kind: str, name: str, output: str) -> Any:
+    """A new message's StepDict as Chainlit sends it (a full snapshot, timestamps now)."""
     now = utc_now()
     return {"id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent,
             "createdAt": now, "start": now, "end": now, "output": output, "name": name,
@@ -136,8 +137,9 @@ def _message(thread_id: str, parent: str | None, kind: str, name: str, output: s
             "modes": None}
 
 
-def _step(thread_id: str, parent: str | None, kind: str, name: str, input_: str,
-          output: str) -> Any:
+def new_step(thread_id: str, parent: str | None, kind: str, name: str, input_: str,
+             output: str) -> Any:
+    """A new run/tool/llm step's StepDict as Chainlit sends it (not ended yet)."""
     now = utc_now()
     return {"id": str(uuid.uuid4()), "threadId": thread_id, "parentId": parent, "name": name,
             "type": kind, "streaming": False, "metadata": {}, "tags": None, "input": input_,
