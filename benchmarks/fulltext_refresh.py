@@ -38,8 +38,9 @@ SESSIONS = 20
 TEXT = "Here is what I found. " * 12
 
 
-async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
-    """The measured calls against one server, on threads of a user of its own."""
+async def calls(peer: Neo4jPeer) -> dict[str, Call]:
+    """The measured calls against one server, on threads of a user of its own (also
+    ``benchmarks.jvm_flags``' calls)."""
     from chainlit.user import User
 
     layer = peer.ours
@@ -81,7 +82,7 @@ def main(warm: int = typer.Option(2000, help="Unrecorded calls of each kind firs
          block: int = typer.Option(50, help="Calls per block."),
          settle: float = typer.Option(2.0, help="Seconds to wait after each block.")) -> None:
     """Start a server with each refresh interval, compare the calls' latency and CPU."""
-    compare(SETTING, VALUES, _calls, warm=warm, blocks=blocks, block=block, settle=settle)
+    compare(SETTING, VALUES, calls, warm=warm, blocks=blocks, block=block, settle=settle)
 
 
 if __name__ == "__main__":

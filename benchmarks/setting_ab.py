@@ -1,14 +1,14 @@
 """Two local Neo4j servers side by side, the same but for one setting: what it costs each call.
 
-The probe scripts ``keep_alive`` and ``fulltext_refresh`` give the setting, its two values and
-the calls to make; this module starts a server for each value (in temporary homes, on free
-ports), makes every call ``warm`` times on each unrecorded (the JVM compiles its hot paths as
-they get hot), waits ``settle`` seconds, then runs blocks of each call, the servers taking
-turns (which goes first alternates each round), so both see the same host. After each block it
-waits ``settle`` seconds for the work a call leaves behind on the server (index updates after
-commit, merges) before reading the server's CPU time. Prints each call's p50/p95 latency
-and, per call, this process's CPU time (the client's side) and the server JVM's (all its
-threads, from ``/proc/<pid>/stat``).
+The probe scripts ``keep_alive``, ``fulltext_refresh`` and ``jvm_flags`` give the setting, its
+two values and the calls to make; this module starts a server for each value (in temporary
+homes, on free ports), makes every call ``warm`` times on each unrecorded (the JVM compiles its
+hot paths as they get hot), waits ``settle`` seconds, then runs blocks of each call, the
+servers taking turns (which goes first alternates each round), so both see the same host. After
+each block it waits ``settle`` seconds for the work a call leaves behind on the server (index
+updates after commit, merges) before reading the server's CPU time. Prints each call's p50/p95
+latency and, per call, this process's CPU time (the client's side) and the server JVM's (all
+its threads, from ``/proc/<pid>/stat``).
 """
 
 from __future__ import annotations

@@ -60,6 +60,9 @@ HOST = "127.0.0.1"
 PID_FILE = "neo4j.pid"
 MARKER = ".provisioned"
 
+#: The ``neo4j.conf`` setting whose flags Neo4j's launcher adds to the JVM's (so does LocalNeo4j).
+JVM_ADDITIONAL = "server.jvm.additional"
+
 #: JVM flags of Neo4j's own launcher (``server.jvm.additional`` defaults), minus AlwaysPreTouch.
 JVM_FLAGS: tuple[str, ...] = (
     "-XX:+UseG1GC",
@@ -284,7 +287,8 @@ class LocalNeo4j:
     cache: Path = field(default_factory=_default_cache)
     heap: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_HEAP", "1g"))
     pagecache: str = field(default_factory=lambda: _env_memory("GRAPH_LAYER_PAGECACHE", "256m"))
-    #: Settings added to (or replacing) the generated ones, e.g. to compare configurations.
+    #: Settings added to (or replacing) the generated ones, e.g. to compare configurations;
+    #: ``server.jvm.additional`` also adds its flags to the JVM's (``jvm_flags``).
     extra_settings: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -584,8 +588,15 @@ class LocalNeo4j:
             self._wait_ready(pid, started + timeout, kill_on_failure=True)
             return self._describe(pid, f"started in {time.monotonic() - started:.1f}s")
 
+    def jvm_flags(self, lib: Path) -> list[str]:
+        """The JVM's flags: the heap, Neo4j's launcher defaults, then the whitespace-separated
+        flags of the ``server.jvm.additional`` setting (as Neo4j's own launcher adds them; the
+        later of two flags wins)."""
+        additional = self.settings(lib).get(JVM_ADDITIONAL, "").split()
+        return [f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, *additional]
+
     def _launch(self, lib: Path) -> int:
-        cmd = [str(self.java), f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS,
+        cmd = [str(self.java), *self.jvm_flags(lib),
                "-cp", f"{lib}/*:{self.home / 'plugins'}/*", ENTRY_POINT,
                f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}"]
         console = self.home / "logs" / "console.log"

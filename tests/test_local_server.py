@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, expect
 
 from graph_layer.browser_style import parse_grass, style_path
 from graph_layer.errors import ConfigurationError, GraphLayerError
-from graph_layer.local_server import LocalNeo4j, ServerError, neo4j_version
+from graph_layer.local_server import JVM_ADDITIONAL, LocalNeo4j, ServerError, neo4j_version
 from tests.conftest import free_port
 
 # Generous: a start takes ~10 s on an idle 2-core machine, minutes when it is saturated.
@@ -32,6 +32,8 @@ START_TIMEOUT = 300.0
 pytestmark = [pytest.mark.server, pytest.mark.timeout(900)]
 
 PASSWORD = "local-server-test"
+#: Flags the module's server adds through ``server.jvm.additional``, as a user would.
+JVM_EXTRA = ("-Dgraph_layer.local_server_test=on", "-Dgraph_layer.second_flag=on")
 
 
 def _ports() -> tuple[int, int]:
@@ -46,7 +48,7 @@ def _ports() -> tuple[int, int]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
     bolt, http = _ports()
     srv = LocalNeo4j(home=tmp_path_factory.mktemp("neo4j-home"), bolt_port=bolt, http_port=http,
-                     password=PASSWORD)
+                     password=PASSWORD, extra_settings={JVM_ADDITIONAL: " ".join(JVM_EXTRA)})
     try:
         yield srv
     finally:
@@ -115,6 +117,20 @@ def test_fulltext_indexes_refresh_once_a_second_not_after_every_write(
     server.start(START_TIMEOUT)
     assert _setting(server, "db.index.fulltext.eventually_consistent_refresh_interval") == [
         {"value": "1s"}]
+
+
+def test_server_jvm_additional_flags_reach_the_jvm_after_the_defaults(
+        server: LocalNeo4j) -> None:
+    """``server.jvm.additional`` works as with Neo4j's own launcher: its flags are on the
+    JVM's command line, after the defaults (so they win), and Neo4j accepts the setting."""
+    server.start(START_TIMEOUT)
+    pid = server.pid()
+    assert pid is not None
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    flags = args[1:args.index("-cp")]
+    assert flags[-len(JVM_EXTRA):] == list(JVM_EXTRA)  # last: of two flags, the later wins
+    [row] = _setting(server, JVM_ADDITIONAL)  # Neo4j reads the flags one per line, as we do
+    assert str(row["value"]).split() == list(JVM_EXTRA)
 
 
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,

@@ -1,0 +1,76 @@
+"""``python -m benchmarks.after_load``: how the sidebar recovers after a bulk load.
+
+Against ``NEO4J_URI`` holding a ``graph-layer bench --scale ...`` run's data (its
+``sidebar-1000`` user): rounds of 10 sidebar searches and 10 first pages (``list_threads``),
+then a bulk load of ``--threads`` more background threads as the scale line loads them, the
+benchmark's settle (``db.awaitIndexes``, the full-text indexes' pending updates), and more
+rounds, each with its time since the settle. Whether the server's work after a load (Lucene's
+merges, index sampling) is what the benchmark's scale line measures: the line's calls come
+right after such a load and a settle."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from datetime import timedelta
+
+import typer
+from chainlit.types import Pagination, ThreadFilter
+
+from benchmarks import data as ds
+from benchmarks.peers import Neo4jPeer, scratch_peer
+
+# the highest N of the users named background-N (ds.background's) that earlier loads made
+LAST_BACKGROUND_USER = """
+MATCH (u:User) WHERE u.identifier STARTS WITH 'background-'
+RETURN max(toInteger(substring(u.identifier, 11))) AS last
+"""
+
+
+async def _rounds(peer: Neo4jPeer, uid: str, n: int, since: float) -> None:
+    """``n`` rounds of 10 searches and 10 first pages, 2 s apart; prints their p50s."""
+    layer = peer.ours
+    for _ in range(n):
+        search: list[float] = []
+        page: list[float] = []
+        for _ in range(10):
+            for filters, times in ((ThreadFilter(userId=uid, search=ds.SEARCH_WORD), search),
+                                   (ThreadFilter(userId=uid), page)):
+                start = time.perf_counter()
+                await layer.list_threads(Pagination(first=35), filters)
+                times.append((time.perf_counter() - start) * 1000)
+        print(f"  {time.perf_counter() - since:5.1f} s: search p50 "
+              f"{statistics.median(search):5.1f} ms, first page p50 "
+              f"{statistics.median(page):5.1f} ms", flush=True)
+        await asyncio.sleep(2)
+
+
+async def after_load(threads: int, before: int, after: int) -> None:
+    async with scratch_peer() as peer:
+        uid = await peer.user_id("sidebar-1000")
+        records, _, _ = await peer.admin.execute_query(LAST_BACKGROUND_USER, database_=peer.db)
+        last = records[0]["last"]
+        offset = 0 if last is None else (last + 1) * 100  # ds.background's users hold 100
+        print("before the load:")
+        await _rounds(peer, uid, before, time.perf_counter())
+        extra = ds.background(threads, ds.BASE_TIME + timedelta(days=400), offset)
+        for identifier in sorted({t.user for t in extra.threads}):
+            await peer.user_id(identifier)
+        start = time.perf_counter()
+        await peer.bulk(extra)
+        await peer.settle()
+        settled = time.perf_counter()
+        print(f"loaded {threads} threads and settled in {settled - start:.1f} s; since then:")
+        await _rounds(peer, uid, after, settled)
+
+
+def main(threads: int = typer.Option(100_000, help="Background threads to load."),
+         before: int = typer.Option(3, help="Rounds before the load."),
+         after: int = typer.Option(12, help="Rounds after it.")) -> None:
+    """Time the sidebar before and after a bulk load."""
+    asyncio.run(after_load(threads, before, after))
+
+
+if __name__ == "__main__":
+    typer.run(main)
