@@ -21,17 +21,23 @@ from chainlit.types import Pagination, ThreadFilter
 from benchmarks import data as ds
 from benchmarks.peers import Neo4jPeer, scratch_peer
 
-# the highest N of the users named background-N (ds.background's) that earlier loads made
-LAST_BACKGROUND_USER = """
-MATCH (u:User) WHERE u.identifier STARTS WITH 'background-'
-RETURN max(toInteger(substring(u.identifier, 11))) AS last
+SIDEBAR_USER = "sidebar-1000"
+# whether this is a benchmark's database with its sidebar user, and the highest N of the
+# background users (ds.background's $prefix + N) that its loads made
+STATE = """
+RETURN COUNT { (:GraphLayerBenchRun) } > 0 AS bench,
+       EXISTS { (:User {identifier: $user}) } AS user,
+       COLLECT { MATCH (u:User) WHERE u.identifier STARTS WITH $prefix
+                 RETURN max(toInteger(substring(u.identifier, size($prefix)))) }[0] AS last
 """
 
 
 async def _rounds(peer: Neo4jPeer, uid: str, n: int, since: float) -> None:
-    """``n`` rounds of 10 searches and 10 first pages, 2 s apart; prints their p50s."""
+    """``n`` rounds of 10 searches and 10 first pages, 2 s apart; prints their p50s and when
+    each round began (seconds after ``since``)."""
     layer = peer.ours
     for _ in range(n):
+        began = time.perf_counter() - since
         search: list[float] = []
         page: list[float] = []
         for _ in range(10):
@@ -40,7 +46,7 @@ async def _rounds(peer: Neo4jPeer, uid: str, n: int, since: float) -> None:
                 start = time.perf_counter()
                 await layer.list_threads(Pagination(first=35), filters)
                 times.append((time.perf_counter() - start) * 1000)
-        print(f"  {time.perf_counter() - since:5.1f} s: search p50 "
+        print(f"  {began:5.1f} s: search p50 "
               f"{statistics.median(search):5.1f} ms, first page p50 "
               f"{statistics.median(page):5.1f} ms", flush=True)
         await asyncio.sleep(2)
@@ -48,10 +54,15 @@ async def _rounds(peer: Neo4jPeer, uid: str, n: int, since: float) -> None:
 
 async def after_load(threads: int, before: int, after: int) -> None:
     async with scratch_peer() as peer:
-        uid = await peer.user_id("sidebar-1000")
-        records, _, _ = await peer.admin.execute_query(LAST_BACKGROUND_USER, database_=peer.db)
-        last = records[0]["last"]
-        offset = 0 if last is None else (last + 1) * 100  # ds.background's users hold 100
+        records, _, _ = await peer.admin.execute_query(
+            STATE, user=SIDEBAR_USER, prefix=ds.BACKGROUND_USER, database_=peer.db)
+        state = records[0]
+        if not (state["bench"] and state["user"]):
+            raise typer.BadParameter(f"{peer.uri} holds no benchmark run's data with its "
+                                     f"{SIDEBAR_USER} user: run graph-layer bench --scale first")
+        uid = await peer.user_id(SIDEBAR_USER)
+        last = state["last"]
+        offset = 0 if last is None else (last + 1) * ds.BACKGROUND_PER_USER  # new users only
         print("before the load:")
         await _rounds(peer, uid, before, time.perf_counter())
         extra = ds.background(threads, ds.BASE_TIME + timedelta(days=400), offset)

@@ -135,15 +135,21 @@ def conversation(user: str, key: str, n_steps: int, start: datetime) -> Dataset:
     return data
 
 
+#: The scale line's background users: BACKGROUND_USER + a number, each with this many threads.
+BACKGROUND_USER = "background-"
+BACKGROUND_PER_USER = 100
+
+
 def background(n: int, start: datetime, offset: int = 0) -> Dataset:
     """``n`` two-message threads spread over n/100 other users (the scale line); ``offset``
     threads were loaded before, so these users (and thread ids) are new ones. Their messages
     use the sidebar users' words, SEARCH_WORD in 1% of them: a search meets other users'
     matches in a shared index, as it would in a real database."""
     data = Dataset()
-    per_user = 100
+    per_user = BACKGROUND_PER_USER
     for u in range(offset, offset + n, per_user):
-        data.extend(sidebar_user(f"background-{u // per_user}", min(per_user, offset + n - u),
+        data.extend(sidebar_user(f"{BACKGROUND_USER}{u // per_user}",
+                                 min(per_user, offset + n - u),
                                  start + timedelta(days=1 + u // per_user)))
     return data
 

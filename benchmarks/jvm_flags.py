@@ -5,12 +5,15 @@ Starts a server with each set in ``server.jvm.additional`` (``LocalNeo4j`` adds 
 Neo4j's launcher defaults, so they win) side by side, and makes ``benchmarks.fulltext_refresh``'s
 calls (message and tool step writes, 20 messages at once, a message then its search) in blocks
 taking turns (``benchmarks.setting_ab``). Add ``-Xlog:gc:file=PATH`` to a set to see its
-collections. Two comparisons made with it (README, docs/performance.md "What is left"):
+collections. Two comparisons (README, docs/performance.md; the C1 one and the first two
+ParallelGC runs made with an ad-hoc script making this same call):
 
 - ``-XX:+UseG1GC`` (a no-op: the default) against ``-XX:TieredStopAtLevel=1`` (no C2
-  compiler, so none of its steady-state work on a 2-core host): C2's code is worth its work.
-- ``-XX:+UseG1GC`` against ``-XX:-UseG1GC -XX:+UseParallelGC``: a few percent on the p50
-  while the old generation fills, which ParallelGC then collects stopping everything.
+  compiler, so none of its steady-state work on a 2-core host): writes 41-54% slower in one
+  run; C2's code is worth its work.
+- ``-XX:+UseG1GC`` against ``-XX:-UseG1GC -XX:+UseParallelGC``: the p50 from 14% faster to 1%
+  slower in three runs, while an old generation fills that ParallelGC frees only in a full
+  collection stopping everything.
 """
 
 from __future__ import annotations

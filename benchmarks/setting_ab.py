@@ -59,9 +59,9 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
     server_cpu: dict[tuple[str, str], float] = {}
     rec = Recorder()
     with tempfile.TemporaryDirectory() as files:
-        peers = {value: Neo4jPeer(Path(files) / value, server.uri,
+        peers = {value: Neo4jPeer(Path(files) / f"peer{i}", server.uri,  # a value may hold "/"
                                   ("neo4j", DEFAULT_PASSWORD), "neo4j")
-                 for value, server in servers.items()}
+                 for i, (value, server) in enumerate(servers.items())}
         try:
             calls = {value: await make_calls(peer) for value, peer in peers.items()}
             for per_value in calls.values():
@@ -102,9 +102,11 @@ def compare(setting: str, values: tuple[str, str], make_calls: MakeCalls, *, war
             blocks: int, block: int, settle: float = 0.0) -> None:
     """Start a server for each value of ``setting``, compare ``make_calls``' calls on them."""
     with tempfile.TemporaryDirectory() as homes:
-        servers = {value: LocalNeo4j(home=Path(homes) / value, bolt_port=free_port(),
+        # homes by index: a value (JVM flags) may hold "/" or the classpath's ":"
+        servers = {value: LocalNeo4j(home=Path(homes) / f"server{i}", bolt_port=free_port(),
                                      http_port=free_port(), password=DEFAULT_PASSWORD,
-                                     extra_settings={setting: value}) for value in values}
+                                     extra_settings={setting: value})
+                   for i, value in enumerate(values)}
         try:
             for srv in servers.values():
                 srv.start()

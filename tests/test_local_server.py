@@ -129,8 +129,21 @@ def test_server_jvm_additional_flags_reach_the_jvm_after_the_defaults(
     args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
     flags = args[1:args.index("-cp")]
     assert flags[-len(JVM_EXTRA):] == list(JVM_EXTRA)  # last: of two flags, the later wins
-    [row] = _setting(server, JVM_ADDITIONAL)  # Neo4j reads the flags one per line, as we do
+    [row] = _setting(server, JVM_ADDITIONAL)  # Neo4j too reads one flag per word
     assert str(row["value"]).split() == list(JVM_EXTRA)
+
+
+def test_jvm_additional_is_split_as_a_shell_would_and_one_line(tmp_path: Path) -> None:
+    """A quoted flag keeps its spaces; a value over two lines would break ``neo4j.conf``, so it
+    is refused with the setting's name before anything is written."""
+    quoted = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port(),
+                        extra_settings={JVM_ADDITIONAL: '-Da=1 "-XX:OnError=echo a b"'})
+    assert quoted.jvm_flags(tmp_path / "lib")[-2:] == ["-Da=1", "-XX:OnError=echo a b"]
+    two_lines = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port(),
+                           extra_settings={JVM_ADDITIONAL: "-Da=1\n-Db=2"})
+    with pytest.raises(ConfigurationError, match=r"server\.jvm\.additional=.*must be one line"):
+        two_lines.write_config(tmp_path / "lib")
+    assert not (tmp_path / "conf" / "neo4j.conf").exists()
 
 
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,
