@@ -598,7 +598,11 @@ class LocalNeo4j:
         """The JVM's flags: the heap, Neo4j's launcher defaults, then the flags of the
         ``server.jvm.additional`` setting, split as a shell would (Neo4j too reads one flag per
         word; quote a flag with spaces); the later of two flags wins."""
-        additional = shlex.split(self.settings(lib).get(JVM_ADDITIONAL, ""))
+        value = self.settings(lib).get(JVM_ADDITIONAL, "")
+        try:
+            additional = shlex.split(value)
+        except ValueError as err:  # an unclosed quote
+            raise ConfigurationError(f"setting {JVM_ADDITIONAL}={value!r}: {err}") from err
         return [f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, *additional]
 
     def _launch(self, lib: Path) -> int:

@@ -135,7 +135,7 @@ def test_server_jvm_additional_flags_reach_the_jvm_after_the_defaults(
 
 def test_jvm_additional_is_split_as_a_shell_would_and_one_line(tmp_path: Path) -> None:
     """A quoted flag keeps its spaces; a value over two lines would break ``neo4j.conf``, so it
-    is refused with the setting's name before anything is written."""
+    is refused with the setting's name before anything is written, as is an unclosed quote."""
     quoted = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port(),
                         extra_settings={JVM_ADDITIONAL: '-Da=1 "-XX:OnError=echo a b"'})
     assert quoted.jvm_flags(tmp_path / "lib")[-2:] == ["-Da=1", "-XX:OnError=echo a b"]
@@ -144,6 +144,10 @@ def test_jvm_additional_is_split_as_a_shell_would_and_one_line(tmp_path: Path) -
     with pytest.raises(ConfigurationError, match=r"server\.jvm\.additional=.*must be one line"):
         two_lines.write_config(tmp_path / "lib")
     assert not (tmp_path / "conf" / "neo4j.conf").exists()
+    unclosed = LocalNeo4j(home=tmp_path, bolt_port=free_port(), http_port=free_port(),
+                          extra_settings={JVM_ADDITIONAL: '"-Da=1'})
+    with pytest.raises(ConfigurationError, match="No closing quotation"):
+        unclosed.jvm_flags(tmp_path / "lib")
 
 
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,
