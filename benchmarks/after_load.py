@@ -22,11 +22,11 @@ from benchmarks import data as ds
 from benchmarks.peers import Neo4jPeer, scratch_peer
 
 SIDEBAR_USER = "sidebar-1000"
-# whether this is a benchmark's database with its sidebar user, and the highest N of the
+# whether this is a benchmark's database, its sidebar user's id, and the highest N of the
 # background users (ds.background's $prefix + N) that its loads made
 STATE = """
 RETURN COUNT { (:GraphLayerBenchRun) } > 0 AS bench,
-       EXISTS { (:User {identifier: $user}) } AS user,
+       COLLECT { MATCH (u:User {identifier: $user}) RETURN u.id }[0] AS uid,
        COLLECT { MATCH (u:User) WHERE u.identifier STARTS WITH $prefix
                  RETURN max(toInteger(substring(u.identifier, size($prefix)))) }[0] AS last
 """
@@ -57,19 +57,17 @@ async def after_load(threads: int, before: int, after: int) -> None:
         records, _, _ = await peer.admin.execute_query(
             STATE, user=SIDEBAR_USER, prefix=ds.BACKGROUND_USER, database_=peer.db)
         state = records[0]
-        if not (state["bench"] and state["user"]):
+        uid = state["uid"]
+        if not (state["bench"] and uid):
             raise typer.BadParameter(f"{peer.uri} holds no benchmark run's data with its "
                                      f"{SIDEBAR_USER} user: run graph-layer bench --scale first")
-        uid = await peer.user_id(SIDEBAR_USER)
         last = state["last"]
         offset = 0 if last is None else (last + 1) * ds.BACKGROUND_PER_USER  # new users only
         print("before the load:")
         await _rounds(peer, uid, before, time.perf_counter())
         extra = ds.background(threads, ds.BASE_TIME + timedelta(days=400), offset)
-        for identifier in sorted({t.user for t in extra.threads}):
-            await peer.user_id(identifier)
         start = time.perf_counter()
-        await peer.bulk(extra)
+        await peer.load(extra)  # its users, then its rows in bulk
         await peer.settle()
         settled = time.perf_counter()
         print(f"loaded {threads} threads and settled in {settled - start:.1f} s; since then:")

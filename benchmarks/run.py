@@ -224,9 +224,7 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             extra = ds.background(target - loaded, ds.BASE_TIME + timedelta(days=400), loaded)
             loaded = target
             for peer in peers:
-                for identifier in sorted({t.user for t in extra.threads}):
-                    await peer.user_id(identifier)
-                await peer.bulk(extra)
+                await peer.load(extra)
             # after every load: a layer's load leaves background work (autovacuum, index
             # updates) that would otherwise run while the layers loaded before it are measured
             await _settle(peers)
