@@ -33,13 +33,17 @@ def _fail(err: Exception) -> typer.Exit:
 @neo4j_app.command("start")
 def neo4j_start(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt.")] = 180.0,
+    setting: Annotated[list[str] | None, typer.Option(
+        help="A neo4j.conf setting for this start, NAME=VALUE (repeat for more). neo4j.conf is "
+             "written anew on every start: give them again on the next one.")] = None,
 ) -> None:
     """Provision (first time) and start the local Neo4j; wait until Bolt answers."""
-    from graph_layer.local_server import LocalNeo4j
+    from graph_layer.local_server import LocalNeo4j, parse_settings
 
     try:
+        server = LocalNeo4j.from_env(parse_settings(setting or []))
         with console.status("Starting Neo4j (the first start downloads it from Maven Central)"):
-            message = LocalNeo4j.from_env().start(timeout=timeout)
+            message = server.start(timeout=timeout)
     except GraphLayerError as err:
         raise _fail(err) from err
     console.print(message)

@@ -89,6 +89,48 @@ JVM_FLAGS: tuple[str, ...] = (
 )
 
 
+#: Settings LocalNeo4j writes from its own options, which ``--setting`` may not replace (the
+#: launcher finds, waits for and stops the server by them), with what sets each instead.
+OWN_SETTINGS: dict[str, str] = {
+    **dict.fromkeys(("server.default_listen_address", "server.default_advertised_address"),
+                    "the local server listens on 127.0.0.1 only"),
+    **dict.fromkeys(("server.bolt.enabled", "server.bolt.listen_address",
+                     "server.bolt.advertised_address"), "set GRAPH_LAYER_BOLT_PORT"),
+    **dict.fromkeys(("server.http.enabled", "server.http.listen_address",
+                     "server.http.advertised_address"), "set GRAPH_LAYER_HTTP_PORT"),
+    **dict.fromkeys(("server.memory.heap.initial_size", "server.memory.heap.max_size"),
+                    "set GRAPH_LAYER_HEAP"),
+    "server.memory.pagecache.size": "set GRAPH_LAYER_PAGECACHE",
+    **dict.fromkeys((f"server.directories.{d}" for d in ("data", "logs", "run", "plugins", "lib")),
+                    "set GRAPH_LAYER_NEO4J_HOME"),
+    **dict.fromkeys(("server.logs.config", "server.logs.user.config"),
+                    "edit the XML files in the home's conf/ folder (kept across starts)"),
+}
+
+_SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+")
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs (``graph-layer neo4j start --setting``) as ``extra_settings``.
+
+    Refuses, naming the pair: no ``=``, a name that is not a setting's, a name given twice, and
+    a setting in ``OWN_SETTINGS``. Neo4j itself refuses a name it does not know at start-up."""
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not _SETTING_NAME.fullmatch(key):
+            raise ConfigurationError(f"--setting {pair!r}: expected NAME=VALUE with a Neo4j "
+                                     "setting's name, e.g. db.checkpoint.iops.limit=1000")
+        if key in OWN_SETTINGS:
+            raise ConfigurationError(f"--setting {pair!r}: graph-layer sets {key} itself; "
+                                     f"{OWN_SETTINGS[key]}")
+        if key in settings and key != JVM_ADDITIONAL:  # Neo4j adds up that one's lines
+            raise ConfigurationError(f"--setting {key} is given twice")
+        settings[key] = f"{settings[key]} {value}" if key in settings else value
+    return settings
+
+
 class ServerError(GraphLayerError):
     """The local Neo4j could not be provisioned, started or stopped (port in use included)."""
 
@@ -304,9 +346,10 @@ class LocalNeo4j:
             raise ConfigurationError(f"Bolt and HTTP cannot share port {self.bolt_port}")
 
     @classmethod
-    def from_env(cls) -> LocalNeo4j:
-        """An instance configured only from the environment (see module docstring)."""
-        return cls()
+    def from_env(cls, settings: dict[str, str] | None = None) -> LocalNeo4j:
+        """An instance configured from the environment (see module docstring), plus
+        ``settings`` (``extra_settings``) if given."""
+        return cls(extra_settings=dict(settings or {}))
 
     # ------------------------------------------------------------------ addresses and paths
 
@@ -472,17 +515,22 @@ class LocalNeo4j:
                 (conf / name).write_text(_resource(name), encoding="utf-8")
         return path
 
-    def _configured_ports(self) -> tuple[int, int] | None:
-        """(Bolt, HTTP) ports in the current ``conf/neo4j.conf``, if it can be read."""
+    def _configured(self) -> dict[str, str]:
+        """The settings in the current ``conf/neo4j.conf`` (empty if it cannot be read)."""
         try:
             text = (self.home / "conf" / "neo4j.conf").read_text(encoding="utf-8")
         except OSError:
+            return {}
+        return dict(re.findall(r"^([^#=\s][^=]*)=(.*)$", text, re.MULTILINE))
+
+    def _configured_ports(self) -> tuple[int, int] | None:
+        """(Bolt, HTTP) ports in the current ``conf/neo4j.conf``, if it can be read."""
+        conf = self._configured()
+        found = [re.fullmatch(r".*:(\d+)\s*", conf.get(f"server.{kind}.listen_address", ""))
+                 for kind in ("bolt", "http")]
+        if found[0] is None or found[1] is None:
             return None
-        found = dict(re.findall(r"^server\.(bolt|http)\.listen_address=.*:(\d+)\s*$", text,
-                                re.MULTILINE))
-        if "bolt" not in found or "http" not in found:
-            return None
-        return int(found["bolt"]), int(found["http"])
+        return int(found[0].group(1)), int(found[1].group(1))
 
     def _set_initial_password(self, lib: Path) -> None:
         """``neo4j-admin dbms set-initial-password`` (AdminTool); only before the first start."""
@@ -497,8 +545,10 @@ class LocalNeo4j:
         except (OSError, subprocess.TimeoutExpired) as err:
             raise ServerError(f"could not set the initial Neo4j password: {err}") from err
         if done.returncode != 0:
+            said = "\n".join(line for line in (done.stdout + done.stderr).strip().splitlines()
+                             if not line.lstrip().startswith("at "))  # Java's stack frames
             raise ServerError("could not set the initial Neo4j password "
-                              f"(exit {done.returncode}): {(done.stdout + done.stderr).strip()}")
+                              f"(neo4j-admin, exit {done.returncode}): {said}")
 
     def _java_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
@@ -577,6 +627,13 @@ class LocalNeo4j:
                         f"Neo4j already runs from {self.home} (pid {pid}) on Bolt/HTTP ports "
                         f"{running[0]}/{running[1]}, not {self.bolt_port}/{self.http_port}: "
                         "stop it first, or use the same ports")
+                conf = self._configured()
+                other = {k: conf.get(k) for k, v in self.extra_settings.items()
+                         if conf.get(k) != v}
+                if other:
+                    raise ServerError(
+                        f"Neo4j already runs from {self.home} (pid {pid}) with other values of "
+                        f"{other} (None: Neo4j's default): stop it first to change settings")
                 self._wait_ready(pid, time.monotonic() + timeout, kill_on_failure=False)
                 return self._describe(pid, "already running")
             for what, port in (("Bolt", self.bolt_port), ("HTTP", self.http_port)):
@@ -683,7 +740,8 @@ class LocalNeo4j:
         return (f"Neo4j {neo4j_version()} {what} (pid {pid})\n"
                 f"  Bolt:    {self.uri}  (user {USER})\n"
                 f"  Browser: {self.browser_url}\n"
-                f"  Home:    {self.home}")
+                f"  Home:    {self.home}"
+                + "".join(f"\n  Setting: {k}={v}" for k, v in self.extra_settings.items()))
 
     def _signal_and_wait(self, pid: int, sig: int, timeout: float) -> bool:
         """Send ``sig``, wait up to ``timeout`` for the exit, then SIGKILL. True if it ended."""

@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -24,7 +26,13 @@ from playwright.sync_api import Browser, expect
 
 from graph_layer.browser_style import parse_grass, style_path
 from graph_layer.errors import ConfigurationError, GraphLayerError
-from graph_layer.local_server import JVM_ADDITIONAL, LocalNeo4j, ServerError, neo4j_version
+from graph_layer.local_server import (
+    JVM_ADDITIONAL,
+    LocalNeo4j,
+    ServerError,
+    neo4j_version,
+    parse_settings,
+)
 from tests.conftest import free_port
 
 # Generous: a start takes ~10 s on an idle 2-core machine, minutes when it is saturated.
@@ -148,6 +156,72 @@ def test_jvm_additional_is_split_as_a_shell_would_and_one_line(tmp_path: Path) -
                           extra_settings={JVM_ADDITIONAL: '"-Da=1'})
     with pytest.raises(ConfigurationError, match="No closing quotation"):
         unclosed.jvm_flags(tmp_path / "lib")
+
+
+def _cli(srv: LocalNeo4j, *args: str) -> subprocess.CompletedProcess[str]:
+    """``graph-layer neo4j ARGS`` for the server in ``srv``'s home, as a user runs it."""
+    env = {**os.environ, "GRAPH_LAYER_NEO4J_HOME": str(srv.home), "NEO4J_PASSWORD": PASSWORD,
+           "GRAPH_LAYER_BOLT_PORT": str(srv.bolt_port),
+           "GRAPH_LAYER_HTTP_PORT": str(srv.http_port), "COLUMNS": "500"}  # rich: no wrapping
+    return subprocess.run([sys.executable, "-m", "graph_layer.cli", "neo4j", *args], env=env,
+                          capture_output=True, text=True, timeout=START_TIMEOUT + 60, check=False)
+
+
+def test_start_settings_are_checked_before_anything_is_written(tmp_path: Path) -> None:
+    """``--setting NAME=VALUE`` pairs: ``server.jvm.additional`` adds up as its lines do in
+    ``neo4j.conf``; a malformed pair, a name given twice, and a setting the launcher owns
+    (it finds and stops the server by them) are refused with the pair, and nothing is written;
+    a name Neo4j does not know stops a first start before any database exists."""
+    assert parse_settings(["db.checkpoint.iops.limit = 1000", f"{JVM_ADDITIONAL}=-Da=1",
+                           f"{JVM_ADDITIONAL}=-Db=2"]) == {
+        "db.checkpoint.iops.limit": "1000", JVM_ADDITIONAL: "-Da=1 -Db=2"}
+    for pair, error in (("db.checkpoint.iops.limit", "expected NAME=VALUE"),
+                        ("=1", "expected NAME=VALUE"), ("limit=1", "expected NAME=VALUE"),
+                        ("db.x y=1", "expected NAME=VALUE"),
+                        ("server.bolt.listen_address=:7000", "GRAPH_LAYER_BOLT_PORT"),
+                        ("server.memory.pagecache.size=1g", "GRAPH_LAYER_PAGECACHE"),
+                        ("server.directories.data=/tmp", "GRAPH_LAYER_NEO4J_HOME")):
+        with pytest.raises(ConfigurationError, match=error):
+            parse_settings([pair])
+    with pytest.raises(ConfigurationError, match=r"db\.a\.b is given twice"):
+        parse_settings(["db.a.b=1", "db.a.b=2"])
+    srv = LocalNeo4j(home=tmp_path / "home", bolt_port=free_port(), http_port=free_port())
+    done = _cli(srv, "start", "--setting", "server.http.listen_address=:8000")
+    assert done.returncode == 1
+    assert "graph-layer sets server.http.listen_address itself" in done.stderr
+    assert not srv.home.exists()
+    unknown = _cli(srv, "start", "--setting", "db.no_such_setting=1")  # a new home
+    assert unknown.returncode == 1
+    assert "No declared setting with name: db.no_such_setting" in unknown.stderr
+    assert not [line for line in unknown.stderr.splitlines()  # Neo4j's message, no stack
+                if line.lstrip().startswith("at org.neo4j")]
+    assert not (srv.home / "data" / "databases").exists()
+
+
+def test_cli_start_applies_settings_for_that_start(server: LocalNeo4j) -> None:
+    """``graph-layer neo4j start --setting``: refused while the server runs with other values
+    (left running); after a stop, the server runs with them; a name Neo4j does not know fails
+    the start with Neo4j's own error."""
+    server.start(START_TIMEOUT)
+    pid = server.pid()
+    refused = _cli(server, "start", "--setting", "db.checkpoint.iops.limit=1234")
+    assert refused.returncode == 1, refused.stderr
+    assert "already runs" in refused.stderr and "db.checkpoint.iops.limit" in refused.stderr
+    assert server.pid() == pid
+    assert _cli(server, "stop").returncode == 0
+    jvm = [f"--setting={JVM_ADDITIONAL}={flag}" for flag in JVM_EXTRA]  # the module's flags
+    started = _cli(server, "start", "--setting", "db.checkpoint.iops.limit=1234", *jvm)
+    assert started.returncode == 0, started.stderr
+    assert "Setting: db.checkpoint.iops.limit=1234" in started.stderr
+    assert _setting(server, "db.checkpoint.iops.limit") == [{"value": "1234"}]
+    assert "already running" in server.start(START_TIMEOUT)  # the same JVM flags as the module's
+    assert _cli(server, "stop").returncode == 0
+    unknown = _cli(server, "start", "--setting", "db.no_such_setting=1")
+    assert unknown.returncode == 1
+    assert "db.no_such_setting" in unknown.stderr and "exited during start-up" in unknown.stderr
+    assert not server.is_running()
+    server.start(START_TIMEOUT)
+    assert _setting(server, "db.checkpoint.iops.limit") == [{"value": "600"}]  # Neo4j's default
 
 
 def test_browser_applies_the_graph_layer_style_on_connect(server: LocalNeo4j,
