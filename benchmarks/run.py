@@ -242,6 +242,9 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                                     len(conv.elements), len(conv.feedbacks), reps, plan.budget_s,
                                     f"{plan.resume_sizes[1]} steps @ +{target // 1000}k "
                                     "background")
+                if peer.has_floor:  # the control: the smallest calls, at the same moment
+                    await wl.floor(peer, rec, plan.floor_reps,
+                                   f" @ +{target // 1000}k background")
         context_var.reset(token)
     finally:
         for peer in peers:

@@ -281,10 +281,12 @@ async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -
                 f"{sum(t is None for t in gone)}/{len(thread_ids)} deleted threads gone")
 
 
-async def floor(peer: Peer, rec: Recorder, reps: int) -> None:
+async def floor(peer: Peer, rec: Recorder, reps: int, label: str = "") -> None:
+    """The smallest read and write transaction of the peer's database (calls ``trivial read``
+    and ``trivial write tx``, then ``label``)."""
     name = peer.database
-    for call, fn in (("trivial read", lambda i: peer.floor_read()),
-                     ("trivial write tx", peer.floor_write)):
+    for call, fn in ((f"trivial read{label}", lambda i: peer.floor_read()),
+                     (f"trivial write tx{label}", peer.floor_write)):
         workload = "floor"
         start = time.perf_counter()
         for i in range(reps):
