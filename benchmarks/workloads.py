@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,9 @@ from chainlit.utils import utc_now
 
 from benchmarks.data import SEARCH_WORD
 from benchmarks.peers import Peer
+from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
+from graph_layer.executor import timing_log
 
 
 @dataclass
@@ -279,6 +283,40 @@ async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -
     gone = [await layer.get_thread(tid) for tid in thread_ids]
     rec.finding(name, workload, all(t is None for t in gone),
                 f"{sum(t is None for t in gone)}/{len(thread_ids)} deleted threads gone")
+
+
+class _ServerTimes(logging.Handler):
+    def __init__(self, rec: Recorder, layer: str, label: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.rec, self.layer, self.label = rec, layer, label
+
+    def emit(self, record: logging.LogRecord) -> None:
+        query = getattr(record, "query", None)
+        if query is not None:
+            self.rec.line("server time", f"cypher/{query}{self.label}", self.layer).ms.append(
+                float(getattr(record, "server_ms", "nan")))
+
+
+@contextlib.contextmanager
+def server_times(rec: Recorder, peer: Peer, label: str) -> Iterator[None]:
+    """Record the server's own time (to the first row, then to the last) of every query our
+    layer runs in the block, from the executor's timing log: workload ``server time``, call
+    ``cypher/<query><label>``; what a call costs beyond that is the driver, the client, the
+    network and the host. Nothing for another peer."""
+    if not isinstance(peer.layer, Neo4jDataLayer):
+        yield
+        return
+    handler = _ServerTimes(rec, peer.name, label)
+    level, propagate = timing_log.level, timing_log.propagate
+    timing_log.setLevel(logging.DEBUG)
+    timing_log.propagate = False  # the run's own log stays at INFO
+    timing_log.addHandler(handler)
+    try:
+        yield
+    finally:
+        timing_log.removeHandler(handler)
+        timing_log.setLevel(level)
+        timing_log.propagate = propagate
 
 
 async def floor(peer: Peer, rec: Recorder, reps: int, label: str = "") -> None:

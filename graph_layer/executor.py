@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import neo4j
@@ -18,6 +19,9 @@ from graph_layer.errors import DatabaseError, InvalidInputError
 from graph_layer.settings import Neo4jSettings
 
 log = logging.getLogger("graph_layer")
+#: At DEBUG, one record per query: its name, rows, the server's time and the whole call's
+#: (also as the record's ``query``, ``server_ms`` and ``total_ms`` attributes).
+timing_log = logging.getLogger("graph_layer.timing")
 
 Row = dict[str, Any]
 
@@ -60,6 +64,15 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
     )
 
 
+def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
+    """The DEBUG record of ``timing_log`` for one query (its rows not yet converted)."""
+    server = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
+    total = (time.perf_counter() - start) * 1000
+    timing_log.debug("cypher/%s.cypher: %d rows, %d ms on the server, %.1f ms in all", name,
+                     rows, server, total,
+                     extra={"query": name, "server_ms": server, "total_ms": total})
+
+
 class Executor:
     """Runs named queries from ``cypher/`` in managed (retried) transactions."""
 
@@ -79,9 +92,10 @@ class Executor:
         query = queries.get(name)
         query.check_params(params)
         routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
+        start = time.perf_counter()
         try:
             async with self._slots or contextlib.nullcontext():
-                records, _, _ = await self.driver.execute_query(
+                records, summary, _ = await self.driver.execute_query(
                     neo4j.Query(query.text),
                     params,
                     database_=self.database,
@@ -93,6 +107,8 @@ class Executor:
         except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
             raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
                 from err
+        if timing_log.isEnabledFor(logging.DEBUG):
+            _log_timing(name, len(records), summary, start)
         return [row_of(record, query.plain_values) for record in records]
 
     async def run_statement(self, name: str, text: str, attempts: int = 3) -> None:

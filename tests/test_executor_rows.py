@@ -3,10 +3,13 @@ that return timestamps as strings format them as before (real Neo4j)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+import pytest
 from chainlit.element import ElementDict
 from chainlit.types import Feedback
+from chainlit.user import User
 from neo4j import AsyncDriver
 
 from graph_layer import Neo4jDataLayer, queries, search
@@ -110,3 +113,23 @@ async def test_queries_declaring_plain_values_return_no_graph_entity(
         assert records, name
         for record in records:
             assert dict(zip(record.keys(), record.values(), strict=True)) == record.data(), name
+
+
+async def test_timing_log_gives_each_query_its_server_and_whole_time(
+        layer: Neo4jDataLayer, caplog: pytest.LogCaptureFixture) -> None:
+    """At DEBUG, ``graph_layer.timing`` has one record per query with its name, rows and times
+    (``graph-layer bench`` reads them for the scale lines); at INFO it has none."""
+    await layer.create_user(User(identifier="timed"))
+    with caplog.at_level(logging.DEBUG, logger="graph_layer.timing"):
+        assert await layer.get_user("timed") is not None
+        assert await layer.get_user("nobody") is None
+    timed = [r for r in caplog.records if r.name == "graph_layer.timing"]
+    assert [r.getMessage().split(", ")[0] for r in timed] == [
+        "cypher/user/get_user.cypher: 1 rows", "cypher/user/get_user.cypher: 0 rows"]
+    for record in timed:
+        assert record.query == "user/get_user"  # type: ignore[attr-defined]
+        assert 0 <= record.server_ms <= record.total_ms  # type: ignore[attr-defined]
+        assert "ms on the server" in record.getMessage()
+    caplog.clear()
+    await layer.get_user("timed")
+    assert not [r for r in caplog.records if r.name == "graph_layer.timing"]
