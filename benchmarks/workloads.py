@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -291,10 +292,9 @@ class _ServerTimes(logging.Handler):
         self.rec, self.layer, self.label = rec, layer, label
 
     def emit(self, record: logging.LogRecord) -> None:
-        query = getattr(record, "query", None)
-        if query is not None:
-            self.rec.line("server time", f"cypher/{query}{self.label}", self.layer).ms.append(
-                float(getattr(record, "server_ms", "nan")))
+        query, ms = getattr(record, "query", None), getattr(record, "server_ms", math.nan)
+        if query is not None and not math.isnan(ms):  # NaN: the server gave no times
+            self.rec.line("server time", f"cypher/{query}{self.label}", self.layer).ms.append(ms)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from typing import Any
 
@@ -65,10 +66,13 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
 
 
 def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
-    """The DEBUG record of ``timing_log`` for one query (its rows not yet converted)."""
-    server = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
+    """The DEBUG record of ``timing_log`` for one query: the server's time to its first row
+    and then to its last (NaN if the server gave none), and the driver's whole call since
+    ``start``, retries included (the rows are converted after it)."""
+    first, last = summary.result_available_after, summary.result_consumed_after
+    server = math.nan if first is None or last is None else float(first + last)
     total = (time.perf_counter() - start) * 1000
-    timing_log.debug("cypher/%s.cypher: %d rows, %d ms on the server, %.1f ms in all", name,
+    timing_log.debug("cypher/%s.cypher: %d rows, %.0f ms on the server, %.1f ms in all", name,
                      rows, server, total,
                      extra={"query": name, "server_ms": server, "total_ms": total})
 
@@ -92,9 +96,9 @@ class Executor:
         query = queries.get(name)
         query.check_params(params)
         routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
-        start = time.perf_counter()
         try:
             async with self._slots or contextlib.nullcontext():
+                start = time.perf_counter()  # after waiting for a slot
                 records, summary, _ = await self.driver.execute_query(
                     neo4j.Query(query.text),
                     params,

@@ -96,6 +96,7 @@ OWN_SETTINGS: dict[str, str] = {
                     "the local server listens on 127.0.0.1 only"),
     **dict.fromkeys(("server.bolt.enabled", "server.bolt.listen_address",
                      "server.bolt.advertised_address"), "set GRAPH_LAYER_BOLT_PORT"),
+    "server.bolt.tls_level": "the launcher checks the server over plain bolt:// on 127.0.0.1",
     **dict.fromkeys(("server.http.enabled", "server.http.listen_address",
                      "server.http.advertised_address"), "set GRAPH_LAYER_HTTP_PORT"),
     **dict.fromkeys(("server.memory.heap.initial_size", "server.memory.heap.max_size"),
@@ -106,6 +107,9 @@ OWN_SETTINGS: dict[str, str] = {
     **dict.fromkeys(("server.logs.config", "server.logs.user.config"),
                     "edit the XML files in the home's conf/ folder (kept across starts)"),
 }
+
+#: A line of a Java stack trace ("\tat pkg.Class.method(File.java:1)", "\t... 5 more").
+_JAVA_FRAME = re.compile(r"\s+(at [\w$.<>/]+\(.*\)|\.\.\. \d+ more)\s*$")
 
 _SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+")
 
@@ -119,9 +123,10 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key, value = key.strip(), value.strip()
-        if not sep or not _SETTING_NAME.fullmatch(key):
-            raise ConfigurationError(f"--setting {pair!r}: expected NAME=VALUE with a Neo4j "
-                                     "setting's name, e.g. db.checkpoint.iops.limit=1000")
+        if not sep or not _SETTING_NAME.fullmatch(key) or "\n" in value or "\r" in value:
+            raise ConfigurationError(f"--setting {pair!r}: expected NAME=VALUE on one line, "
+                                     "with a Neo4j setting's name, e.g. "
+                                     "db.checkpoint.iops.limit=1000")
         if key in OWN_SETTINGS:
             raise ConfigurationError(f"--setting {pair!r}: graph-layer sets {key} itself; "
                                      f"{OWN_SETTINGS[key]}")
@@ -452,8 +457,12 @@ class LocalNeo4j:
     # ------------------------------------------------------------------------ configuration
 
     def settings(self, lib: Path) -> dict[str, str]:
-        """The ``neo4j.conf`` settings written on every start (all keys Neo4j 5.26 knows), then
+        """The ``neo4j.conf`` settings written on every start: ``base_settings``, then
         ``extra_settings``."""
+        return self.base_settings(lib) | self.extra_settings
+
+    def base_settings(self, lib: Path) -> dict[str, str]:
+        """The settings LocalNeo4j generates (all keys Neo4j 5.26 knows)."""
         home = self.home
         return {
             "server.default_listen_address": HOST,
@@ -496,7 +505,7 @@ class LocalNeo4j:
             "server.logs.user.config": str(home / "conf" / "user-logs.xml"),
             # Bolt's Netty event loops wait this many quiet seconds (x2) on shutdown (default 5).
             "internal.dbms.bolt.netty_server_shutdown_quiet_period": "1",
-        } | self.extra_settings
+        }
 
     def write_config(self, lib: Path) -> Path:
         """Write ``conf/neo4j.conf`` (always) and the log4j files (only if missing)."""
@@ -521,7 +530,14 @@ class LocalNeo4j:
             text = (self.home / "conf" / "neo4j.conf").read_text(encoding="utf-8")
         except OSError:
             return {}
-        return dict(re.findall(r"^([^#=\s][^=]*)=(.*)$", text, re.MULTILINE))
+        return dict(re.findall(r"^([^#=\s][^=\n]*?)\s*=(.*)$", text, re.MULTILINE))
+
+    def _running_settings(self) -> dict[str, str]:
+        """The settings of the current ``conf/neo4j.conf`` that differ from the generated ones
+        (given to the start that wrote it)."""
+        base = self.base_settings(self.lib_dir)
+        return {k: v for k, v in self._configured().items()
+                if base.get(k, "").strip() != v.strip()}
 
     def _configured_ports(self) -> tuple[int, int] | None:
         """(Bolt, HTTP) ports in the current ``conf/neo4j.conf``, if it can be read."""
@@ -546,7 +562,7 @@ class LocalNeo4j:
             raise ServerError(f"could not set the initial Neo4j password: {err}") from err
         if done.returncode != 0:
             said = "\n".join(line for line in (done.stdout + done.stderr).strip().splitlines()
-                             if not line.lstrip().startswith("at "))  # Java's stack frames
+                             if not _JAVA_FRAME.match(line))
             raise ServerError("could not set the initial Neo4j password "
                               f"(neo4j-admin, exit {done.returncode}): {said}")
 
@@ -629,13 +645,14 @@ class LocalNeo4j:
                         "stop it first, or use the same ports")
                 conf = self._configured()
                 other = {k: conf.get(k) for k, v in self.extra_settings.items()
-                         if conf.get(k) != v}
+                         if conf.get(k, "").strip() != v.strip()}
                 if other:
                     raise ServerError(
                         f"Neo4j already runs from {self.home} (pid {pid}) with other values of "
-                        f"{other} (None: Neo4j's default): stop it first to change settings")
+                        f"{other} (None: graph-layer's or Neo4j's default): stop it first to "
+                        "change settings")
                 self._wait_ready(pid, time.monotonic() + timeout, kill_on_failure=False)
-                return self._describe(pid, "already running")
+                return self._describe(pid, "already running", self._running_settings())
             for what, port in (("Bolt", self.bolt_port), ("HTTP", self.http_port)):
                 if _port_taken(port):
                     raise ServerError(
@@ -649,7 +666,8 @@ class LocalNeo4j:
             started = time.monotonic()
             pid = self._launch(lib)
             self._wait_ready(pid, started + timeout, kill_on_failure=True)
-            return self._describe(pid, f"started in {time.monotonic() - started:.1f}s")
+            return self._describe(pid, f"started in {time.monotonic() - started:.1f}s",
+                                  self.extra_settings)
 
     def jvm_flags(self, lib: Path) -> list[str]:
         """The JVM's flags: the heap, Neo4j's launcher defaults, then the flags of the
@@ -736,12 +754,12 @@ class LocalNeo4j:
         except (urllib.error.URLError, OSError) as err:
             return False, f"HTTP: {err}"
 
-    def _describe(self, pid: int, what: str) -> str:
+    def _describe(self, pid: int, what: str, settings: dict[str, str]) -> str:
         return (f"Neo4j {neo4j_version()} {what} (pid {pid})\n"
                 f"  Bolt:    {self.uri}  (user {USER})\n"
                 f"  Browser: {self.browser_url}\n"
                 f"  Home:    {self.home}"
-                + "".join(f"\n  Setting: {k}={v}" for k, v in self.extra_settings.items()))
+                + "".join(f"\n  Setting: {k}={v}" for k, v in settings.items()))
 
     def _signal_and_wait(self, pid: int, sig: int, timeout: float) -> bool:
         """Send ``sig``, wait up to ``timeout`` for the exit, then SIGKILL. True if it ended."""
