@@ -603,7 +603,8 @@ class LocalNeo4j:
         return self.pid() is not None
 
     def status(self) -> dict[str, Any]:
-        """What runs where: running, pid, uri, browser_url, home, version, ports, lib."""
+        """What runs where: running, pid, uri, browser_url, home, version, ports, lib, and the
+        running server's settings other than the generated ones (``--setting``)."""
         pid = self.pid()
         return {
             "running": pid is not None,
@@ -617,6 +618,7 @@ class LocalNeo4j:
             "http_port": self.http_port,
             "lib": str(self.lib_dir),
             "provisioned": (self.dist_dir / MARKER).is_file(),
+            "settings": self._running_settings() if pid is not None else {},
         }
 
     def logs_tail(self, lines: int = 25) -> str:

@@ -215,6 +215,8 @@ def test_cli_start_applies_settings_for_that_start(server: LocalNeo4j) -> None:
     assert started.returncode == 0, started.stderr
     assert "Setting: db.checkpoint.iops.limit=1234" in started.stderr
     assert _setting(server, "db.checkpoint.iops.limit") == [{"value": "1234"}]
+    status = json.loads(_cli(server, "status").stdout)
+    assert status["running"] and status["settings"]["db.checkpoint.iops.limit"] == "1234"
     again = server.start(START_TIMEOUT)  # no other values asked for: it runs on, as it is
     assert "already running" in again and "Setting: db.checkpoint.iops.limit=1234" in again
     assert _cli(server, "stop").returncode == 0
