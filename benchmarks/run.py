@@ -230,22 +230,19 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             await _settle(peers)
             n, conv = plan.sidebar_sizes[0], convs[plan.resume_sizes[1]]
             order, hits = expected[n]
+            at = f"@ +{target // 1000}k background"
             for peer in peers:
                 # One unrecorded call of each first: the load moved the statistics, and a
                 # query the server re-plans on its next call is not what a user then sees.
                 for recorder, reps in ((wl.Recorder(), 1), (rec, plan.reps)):
-                    with wl.server_times(recorder, peer, f" @ +{target // 1000}k background"):
+                    with wl.server_times(recorder, peer, f" {at}"):
                         await wl.sidebar(peer, recorder, sidebar_users[n], order, hits, reps,
-                                         plan.budget_s,
-                                         f"{n // 1000}k @ +{target // 1000}k background",
-                                         max_pages=0)
+                                         plan.budget_s, f"{n // 1000}k {at}", max_pages=0)
                         await wl.resume(peer, recorder, conv.threads[0].id, len(conv.steps),
                                         len(conv.elements), len(conv.feedbacks), reps,
-                                        plan.budget_s, f"{plan.resume_sizes[1]} steps @ "
-                                        f"+{target // 1000}k background")
+                                        plan.budget_s, f"{plan.resume_sizes[1]} steps {at}")
                 if peer.has_floor:  # the control: the smallest calls, at the same moment
-                    await wl.floor(peer, rec, plan.floor_reps,
-                                   f" @ +{target // 1000}k background")
+                    await wl.floor(peer, rec, plan.floor_reps, f" {at}")
         context_var.reset(token)
     finally:
         for peer in peers:

@@ -534,16 +534,15 @@ class LocalNeo4j:
             return {}
         return dict(re.findall(r"^([^#=\s][^=\n]*?)\s*=(.*)$", text, re.MULTILINE))
 
-    def _running_settings(self) -> dict[str, str]:
-        """The settings of the current ``conf/neo4j.conf`` that differ from the generated ones
+    def _running_settings(self, conf: dict[str, str]) -> dict[str, str]:
+        """The settings of ``conf`` (``_configured()``) that differ from the generated ones
         (given to the start that wrote it)."""
         base = self.base_settings(self.lib_dir)
-        return {k: v for k, v in self._configured().items()
-                if base.get(k, "").strip() != v.strip()}
+        return {k: v for k, v in conf.items() if base.get(k, "").strip() != v.strip()}
 
-    def _configured_ports(self) -> tuple[int, int] | None:
-        """(Bolt, HTTP) ports in the current ``conf/neo4j.conf``, if it can be read."""
-        conf = self._configured()
+    @staticmethod
+    def _configured_ports(conf: dict[str, str]) -> tuple[int, int] | None:
+        """(Bolt, HTTP) ports in ``conf`` (``_configured()``), if it names both."""
         found = [re.fullmatch(r".*:(\d+)\s*", conf.get(f"server.{kind}.listen_address", ""))
                  for kind in ("bolt", "http")]
         if found[0] is None or found[1] is None:
@@ -618,7 +617,7 @@ class LocalNeo4j:
             "http_port": self.http_port,
             "lib": str(self.lib_dir),
             "provisioned": (self.dist_dir / MARKER).is_file(),
-            "settings": self._running_settings() if pid is not None else {},
+            "settings": self._running_settings(self._configured()) if pid is not None else {},
         }
 
     def logs_tail(self, lines: int = 25) -> str:
@@ -641,13 +640,13 @@ class LocalNeo4j:
         with _file_lock(self.home / "run" / "start.lock"):
             pid = self.pid()
             if pid is not None:
-                running = self._configured_ports()
+                conf = self._configured()
+                running = self._configured_ports(conf)
                 if running not in (None, (self.bolt_port, self.http_port)):
                     raise ServerError(
                         f"Neo4j already runs from {self.home} (pid {pid}) on Bolt/HTTP ports "
                         f"{running[0]}/{running[1]}, not {self.bolt_port}/{self.http_port}: "
                         "stop it first, or use the same ports")
-                conf = self._configured()
                 other = {k: conf.get(k) for k, v in self.extra_settings.items()
                          if conf.get(k, "").strip() != v.strip()}
                 if other:
@@ -656,7 +655,7 @@ class LocalNeo4j:
                         f"{other} (None: graph-layer's or Neo4j's default): stop it first to "
                         "change settings")
                 self._wait_ready(pid, time.monotonic() + timeout, kill_on_failure=False)
-                return self._describe(pid, "already running", self._running_settings())
+                return self._describe(pid, "already running", self._running_settings(conf))
             for what, port in (("Bolt", self.bolt_port), ("HTTP", self.http_port)):
                 if _port_taken(port):
                     raise ServerError(
