@@ -1,14 +1,20 @@
-"""Two local Neo4j servers side by side, the same but for one setting: what it costs each call.
+"""Two local Neo4j servers side by side, the same but for one setting (or their data): what it
+costs each call.
 
 The probe scripts ``keep_alive``, ``fulltext_refresh`` and ``jvm_flags`` give the setting, its
 two values and the calls to make; this module starts a server for each value (in temporary
-homes, on free ports), makes every call ``warm`` times on each unrecorded (the JVM compiles its
-hot paths as they get hot), waits ``settle`` seconds, then runs blocks of each call, the
-servers taking turns (which goes first alternates each round), so both see the same host. After
-each block it waits ``settle`` seconds for the work a call leaves behind on the server (index
-updates after commit, merges) before reading the server's CPU time. Prints each call's p50/p95
-latency and, per call, this process's CPU time (the client's side) and the server JVM's (all
-its threads, from ``/proc/<pid>/stat``).
+homes, on free ports), makes every call ``warm`` times on each unrecorded, the servers taking
+turns (the JVM compiles its hot paths as they get hot), waits ``settle`` seconds, then runs
+blocks of each call, the servers taking turns (which goes first alternates each round), so
+both see the same host. After each block it waits ``settle`` seconds for the work a call
+leaves behind on the server (index updates after commit, merges) before reading the server's
+CPU time. Prints each call's p50/p95 latency and, per call, this process's CPU time (the
+client's side) and the server JVM's (all its threads, from ``/proc/<pid>/stat``), then the
+server's own time for each query (the p50 of the executor's timing log,
+``graph_layer.timing``).
+
+``benchmarks.scale_ab`` uses the same runner for two servers with the same settings and
+different amounts of data (``side_by_side``).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from typing import Any
 from benchmarks.peers import Neo4jPeer
 from benchmarks.report import pct
 from benchmarks.run import free_port
-from benchmarks.workloads import Recorder
+from benchmarks.workloads import Recorder, server_times
 from graph_layer.local_server import LocalNeo4j
 from graph_layer.settings import DEFAULT_PASSWORD
 
 Call = Callable[[int], Awaitable[Any]]
 MakeCalls = Callable[[Neo4jPeer], Awaitable[dict[str, Call]]]
+# the calls for one server, given its label (a setting's value, or what data it holds)
+CallsFor = Callable[[str, Neo4jPeer], Awaitable[dict[str, Call]]]
 
 
 def jvm_cpu_ms(pid: int) -> float:
@@ -51,22 +59,25 @@ async def _block(rec: Recorder, key: tuple[str, str, str], call: Call, block: in
     return client, jvm_cpu_ms(pid) - server_start
 
 
-async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: MakeCalls,
-                   warm: int, blocks: int, block: int, settle: float) -> None:
+async def _compare(setting: str, servers: dict[str, LocalNeo4j], calls_for: CallsFor,
+                   warm: int, blocks: int, block: int, settle: float, shown: list[str]) -> None:
+    """Load, warm and measure the servers in ``servers``' order; print them in ``shown``'s,
+    the p50 change being the second's against the first's."""
     values = list(servers)
     pids = {value: server.pid() for value, server in servers.items()}
     client_cpu: dict[tuple[str, str], float] = {}
     server_cpu: dict[tuple[str, str], float] = {}
     rec = Recorder()
+    queries = Recorder()  # the server's time per query: workload "server time", layer = value
     with tempfile.TemporaryDirectory() as files:
         peers = {value: Neo4jPeer(Path(files) / f"peer{i}", server.uri,  # a value may hold "/"
                                   ("neo4j", DEFAULT_PASSWORD), "neo4j")
                  for i, (value, server) in enumerate(servers.items())}
         try:
-            calls = {value: await make_calls(peer) for value, peer in peers.items()}
-            for per_value in calls.values():
-                for call in per_value.values():
-                    for i in range(warm):
+            calls = {value: await calls_for(value, peer) for value, peer in peers.items()}
+            for i in range(warm):  # taking turns too, so both end their warm-up together
+                for per_value in calls.values():
+                    for call in per_value.values():
                         await call(i)
             await asyncio.sleep(settle)  # the warm-up's leftover work, before the first block
             for block_round in range(blocks):
@@ -74,8 +85,9 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
                     pid = pids[value]
                     assert pid is not None, f"the {value} server is not running"
                     for name, call in calls[value].items():
-                        client, server = await _block(rec, (setting, name, value), call,
-                                                      block, settle, pid)
+                        with server_times(queries, peers[value], f" ({name})", value):
+                            client, server = await _block(rec, (setting, name, value), call,
+                                                          block, settle, pid)
                         client_cpu[name, value] = client_cpu.get((name, value), 0.0) + client
                         server_cpu[name, value] = server_cpu.get((name, value), 0.0) + server
         finally:
@@ -85,10 +97,10 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
           "calls of each; ms per call (client CPU = this process's CPU time, server CPU = the "
           f"server JVM's, counted until {settle:g} s after each block)")
     head = ": p50 / p95 / client CPU / server CPU"
-    print(f"  {'call':28s} " + "  ".join(f"{v + head:>48s}" for v in values) + "   p50 change")
+    print(f"  {'call':28s} " + "  ".join(f"{v + head:>48s}" for v in shown) + "   p50 change")
     for name in calls[values[0]]:
         cells, p50s = [], []
-        for value in values:
+        for value in shown:
             ms = rec.line(setting, name, value).ms
             p50s.append(pct(ms, 0.5))
             cells.append(f"{p50s[-1]:10.2f} / {pct(ms, 0.95):6.2f} / "
@@ -96,21 +108,43 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], make_calls: Mak
                          f"{server_cpu[(name, value)] / len(ms):6.2f}")
         print(f"  {name:28s} " + "  ".join(f"{c:>48s}" for c in cells)
               + f"   {(p50s[1] / p50s[0] - 1) * 100:+5.0f}%")
+    print("The server's own time per query (p50 of the timing log, whole ms), by call:")
+    for query in sorted({line.call for line in queries.lines.values()}):
+        cells = [f"{pct(queries.line('server time', query, value).ms, 0.5):10.1f}"
+                 for value in shown]
+        print(f"  {query:60s} " + "  ".join(f"{c:>12s}" for c in cells))
+
+
+def side_by_side(title: str, settings: dict[str, dict[str, str]], calls_for: CallsFor, *,
+                 warm: int, blocks: int, block: int, settle: float = 0.0,
+                 reverse: bool = False) -> None:
+    """Start a server for each label with its extra settings, compare ``calls_for``' calls on
+    them (printed under ``title``, in ``settings``' order). The first label's server is
+    started, loaded and warmed first, and measured first in the first round, unless
+    ``reverse``: whatever that order favours then favours the other."""
+    labels = list(settings)
+    with tempfile.TemporaryDirectory() as homes:
+        # homes by index: a label (JVM flags) may hold "/" or the classpath's ":"
+        servers = {label: LocalNeo4j(home=Path(homes) / f"server{i}", bolt_port=free_port(),
+                                     http_port=free_port(), password=DEFAULT_PASSWORD,
+                                     extra_settings=settings[label])
+                   for i, label in enumerate(labels[::-1] if reverse else labels)}
+        try:
+            for srv in servers.values():
+                srv.start()
+            asyncio.run(_compare(title, servers, calls_for, warm, blocks, block, settle,
+                                 labels))
+        finally:
+            for srv in servers.values():
+                srv.stop()
 
 
 def compare(setting: str, values: tuple[str, str], make_calls: MakeCalls, *, warm: int,
             blocks: int, block: int, settle: float = 0.0) -> None:
     """Start a server for each value of ``setting``, compare ``make_calls``' calls on them."""
-    with tempfile.TemporaryDirectory() as homes:
-        # homes by index: a value (JVM flags) may hold "/" or the classpath's ":"
-        servers = {value: LocalNeo4j(home=Path(homes) / f"server{i}", bolt_port=free_port(),
-                                     http_port=free_port(), password=DEFAULT_PASSWORD,
-                                     extra_settings={setting: value})
-                   for i, value in enumerate(values)}
-        try:
-            for srv in servers.values():
-                srv.start()
-            asyncio.run(_compare(setting, servers, make_calls, warm, blocks, block, settle))
-        finally:
-            for srv in servers.values():
-                srv.stop()
+
+    async def calls_for(value: str, peer: Neo4jPeer) -> dict[str, Call]:
+        return await make_calls(peer)
+
+    side_by_side(setting, {value: {setting: value} for value in values}, calls_for,
+                 warm=warm, blocks=blocks, block=block, settle=settle)

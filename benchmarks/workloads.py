@@ -298,15 +298,17 @@ class _ServerTimes(logging.Handler):
 
 
 @contextlib.contextmanager
-def server_times(rec: Recorder, peer: Peer, label: str) -> Iterator[None]:
+def server_times(rec: Recorder, peer: Peer, label: str, layer: str | None = None
+                 ) -> Iterator[None]:
     """Record the server's own time (to the first row, then to the last) of every query our
     layer runs in the block, from the executor's timing log: workload ``server time``, call
-    ``cypher/<query><label>``; what a call costs beyond that is the driver, the client, the
-    network and the host. Nothing for another peer."""
+    ``cypher/<query><label>``, layer ``layer`` (the peer's name by default); what a call costs
+    beyond that is the driver, the client, the network and the host. Nothing for another
+    peer."""
     if not isinstance(peer.layer, Neo4jDataLayer):
         yield
         return
-    handler = _ServerTimes(rec, peer.name, label)
+    handler = _ServerTimes(rec, layer or peer.name, label)
     level, propagate = timing_log.level, timing_log.propagate
     timing_log.setLevel(logging.DEBUG)
     timing_log.propagate = False  # the run's own log stays at INFO
