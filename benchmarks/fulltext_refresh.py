@@ -28,7 +28,7 @@ import typer
 from chainlit.types import Pagination, ThreadFilter
 
 from benchmarks.peers import Neo4jPeer
-from benchmarks.setting_ab import Call, compare
+from benchmarks.setting_ab import REVERSE_HELP, Call, compare
 from benchmarks.workloads import new_message
 from graph_layer.context import use_http_context
 
@@ -80,9 +80,11 @@ async def calls(peer: Neo4jPeer) -> dict[str, Call]:
 def main(warm: int = typer.Option(2000, help="Unrecorded calls of each kind first."),
          blocks: int = typer.Option(6, help="Rounds of blocks taking turns."),
          block: int = typer.Option(50, help="Calls per block."),
-         settle: float = typer.Option(2.0, help="Seconds to wait after each block.")) -> None:
+         settle: float = typer.Option(2.0, help="Seconds to wait after each block."),
+         reverse: bool = typer.Option(False, help=REVERSE_HELP)) -> None:
     """Start a server with each refresh interval, compare the calls' latency and CPU."""
-    compare(SETTING, VALUES, calls, warm=warm, blocks=blocks, block=block, settle=settle)
+    compare(SETTING, VALUES, calls, warm=warm, blocks=blocks, block=block, settle=settle,
+            reverse=reverse)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from __future__ import annotations
 import typer
 
 from benchmarks.fulltext_refresh import calls
-from benchmarks.setting_ab import compare
+from benchmarks.setting_ab import REVERSE_HELP, compare
 from graph_layer.local_server import JVM_ADDITIONAL
 
 
@@ -30,12 +30,13 @@ def main(flags_a: str = typer.Argument(..., help="Flags of the first server, spa
          warm: int = typer.Option(1000, help="Unrecorded calls of each kind first."),
          blocks: int = typer.Option(6, help="Rounds of blocks taking turns."),
          block: int = typer.Option(50, help="Calls per block."),
-         settle: float = typer.Option(2.0, help="Seconds to wait after each block.")) -> None:
+         settle: float = typer.Option(2.0, help="Seconds to wait after each block."),
+         reverse: bool = typer.Option(False, help=REVERSE_HELP)) -> None:
     """Start a server with each set of JVM flags, compare the calls' latency and CPU."""
     if flags_a == flags_b:
         raise typer.BadParameter("the two sets of flags are the same")
     compare(JVM_ADDITIONAL, (flags_a, flags_b), calls, warm=warm, blocks=blocks, block=block,
-            settle=settle)
+            settle=settle, reverse=reverse)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from typing import Any
 import typer
 
 from benchmarks.peers import Neo4jPeer
-from benchmarks.setting_ab import Call, compare
+from benchmarks.setting_ab import REVERSE_HELP, Call, compare
 from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
 
@@ -69,9 +69,10 @@ async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
 
 def main(warm: int = typer.Option(300, help="Unrecorded calls of each kind first."),
          blocks: int = typer.Option(10, help="Rounds of blocks taking turns."),
-         block: int = typer.Option(20, help="Calls per block.")) -> None:
+         block: int = typer.Option(20, help="Calls per block."),
+         reverse: bool = typer.Option(False, help=REVERSE_HELP)) -> None:
     """Start a server in each keep-alive mode, compare the calls' latency and CPU."""
-    compare(SETTING, MODES, _calls, warm=warm, blocks=blocks, block=block)
+    compare(SETTING, MODES, _calls, warm=warm, blocks=blocks, block=block, reverse=reverse)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ servers taking turns (``benchmarks.setting_ab``). Every recorded page and thread
 against what was loaded. The ``p50 change`` is the large database's against the small one's.
 
 In three runs of the same data but for one thread (``--small 999 --large 1000``, one with
-``--large-first``), the server loaded and warmed second was the faster on seven of nine lines,
-by up to 16%: the order carries a bias of about that size. ``--large-first`` puts it against
-the large database.
+``--large-first``), the server going second (started, loaded, warmed and first measured after
+the other) was the faster on seven of nine lines, by up to 16%: the order carries a bias of
+about that size. ``--large-first`` puts it against the large database.
 
 The calls: the user's first sidebar page (``list_threads(first=35)``), the first page of a
 search for the benchmark's search word, and ``get_thread`` of the 200-step thread.
@@ -41,7 +41,10 @@ RESUME_STEPS = 200
 
 
 def _label(threads: int) -> str:
-    return f"+{threads // 1000}k background" if threads >= 1000 else f"+{threads} background"
+    """``+1k background`` for 1,000 threads, ``+1,500 background`` for 1,500."""
+    if threads >= 1000 and threads % 1000 == 0:
+        return f"+{threads // 1000:,}k background"
+    return f"+{threads:,} background"
 
 
 def _make_calls(sizes: dict[str, int]) -> CallsFor:
@@ -88,8 +91,8 @@ def _make_calls(sizes: dict[str, int]) -> CallsFor:
     return calls_for
 
 
-def main(small: int = typer.Option(1000, help="Background threads on the first server."),
-         large: int = typer.Option(100_000, help="Background threads on the second server."),
+def main(small: int = typer.Option(1000, help="Background threads of the smaller database."),
+         large: int = typer.Option(100_000, help="Background threads of the larger database."),
          warm: int = typer.Option(500, help="Unrecorded calls of each kind first, on each."),
          blocks: int = typer.Option(10, help="Rounds of blocks taking turns."),
          block: int = typer.Option(30, help="Calls per block."),

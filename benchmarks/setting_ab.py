@@ -15,6 +15,13 @@ server's own time for each query (the p50 of the executor's timing log,
 
 ``benchmarks.scale_ab`` uses the same runner for two servers with the same settings and
 different amounts of data (``side_by_side``).
+
+The order is not neutral: two servers with the same data and settings (``python -m
+benchmarks.scale_ab --small 999 --large 1000``, three runs, one reversed) differed by up to
+16%, the server going second the faster on seven of nine lines. ``--reverse`` in each probe
+(``reverse``) sends the second value's server first; a result that holds in both orders is
+the setting's, not the order's. The timing log is on during the blocks (on both servers
+alike): a record per query on the client.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ Call = Callable[[int], Awaitable[Any]]
 MakeCalls = Callable[[Neo4jPeer], Awaitable[dict[str, Call]]]
 # the calls for one server, given its label (a setting's value, or what data it holds)
 CallsFor = Callable[[str, Neo4jPeer], Awaitable[dict[str, Call]]]
+REVERSE_HELP = "The second value's server first (the order favours the server going second)."
 
 
 def jvm_cpu_ms(pid: int) -> float:
@@ -48,7 +56,7 @@ def jvm_cpu_ms(pid: int) -> float:
 
 async def _block(rec: Recorder, key: tuple[str, str, str], call: Call, block: int,
                  settle: float, pid: int) -> tuple[float, float]:
-    """``block`` recorded calls of ``call`` under ``key`` (setting, call name, value); returns
+    """``block`` recorded calls of ``call`` under ``key`` (title, call name, label); returns
     the client's and the server's CPU ms for them (the server's counted ``settle`` s after)."""
     server_start = jvm_cpu_ms(pid)
     client_start = time.process_time()
@@ -59,10 +67,10 @@ async def _block(rec: Recorder, key: tuple[str, str, str], call: Call, block: in
     return client, jvm_cpu_ms(pid) - server_start
 
 
-async def _compare(setting: str, servers: dict[str, LocalNeo4j], calls_for: CallsFor,
+async def _compare(title: str, servers: dict[str, LocalNeo4j], calls_for: CallsFor,
                    warm: int, blocks: int, block: int, settle: float, shown: list[str]) -> None:
-    """Load, warm and measure the servers in ``servers``' order; print them in ``shown``'s,
-    the p50 change being the second's against the first's."""
+    """Set up, warm and measure the servers (by label) in ``servers``' order; print them in
+    ``shown``'s, the p50 change being the second's against the first's."""
     values = list(servers)
     pids = {value: server.pid() for value, server in servers.items()}
     client_cpu: dict[tuple[str, str], float] = {}
@@ -86,14 +94,14 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], calls_for: Call
                     assert pid is not None, f"the {value} server is not running"
                     for name, call in calls[value].items():
                         with server_times(queries, peers[value], f" ({name})", value):
-                            client, server = await _block(rec, (setting, name, value), call,
+                            client, server = await _block(rec, (title, name, value), call,
                                                           block, settle, pid)
                         client_cpu[name, value] = client_cpu.get((name, value), 0.0) + client
                         server_cpu[name, value] = server_cpu.get((name, value), 0.0) + server
         finally:
             for peer in peers.values():
                 await peer.close()
-    print(f"{setting}: {blocks} blocks of {block} calls taking turns, after {warm} unrecorded "
+    print(f"{title}: {blocks} blocks of {block} calls taking turns, after {warm} unrecorded "
           "calls of each; ms per call (client CPU = this process's CPU time, server CPU = the "
           f"server JVM's, counted until {settle:g} s after each block)")
     head = ": p50 / p95 / client CPU / server CPU"
@@ -101,7 +109,7 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], calls_for: Call
     for name in calls[values[0]]:
         cells, p50s = [], []
         for value in shown:
-            ms = rec.line(setting, name, value).ms
+            ms = rec.line(title, name, value).ms
             p50s.append(pct(ms, 0.5))
             cells.append(f"{p50s[-1]:10.2f} / {pct(ms, 0.95):6.2f} / "
                          f"{client_cpu[(name, value)] / len(ms):6.2f} / "
@@ -118,11 +126,14 @@ async def _compare(setting: str, servers: dict[str, LocalNeo4j], calls_for: Call
 def side_by_side(title: str, settings: dict[str, dict[str, str]], calls_for: CallsFor, *,
                  warm: int, blocks: int, block: int, settle: float = 0.0,
                  reverse: bool = False) -> None:
-    """Start a server for each label with its extra settings, compare ``calls_for``' calls on
-    them (printed under ``title``, in ``settings``' order). The first label's server is
-    started, loaded and warmed first, and measured first in the first round, unless
-    ``reverse``: whatever that order favours then favours the other."""
+    """Start a server for each of the two labels with its extra settings, compare
+    ``calls_for``' calls on them (printed under ``title``, in ``settings``' order). The first
+    label's server is started first, its calls set up first, it makes each warm-up round's
+    calls first and is measured first in the first round; ``reverse`` swaps all of that (not
+    the printed order), so that whatever the order favours favours the other server."""
     labels = list(settings)
+    if len(labels) != 2:
+        raise ValueError(f"side_by_side compares two servers, got {labels}")
     with tempfile.TemporaryDirectory() as homes:
         # homes by index: a label (JVM flags) may hold "/" or the classpath's ":"
         servers = {label: LocalNeo4j(home=Path(homes) / f"server{i}", bolt_port=free_port(),
@@ -140,11 +151,12 @@ def side_by_side(title: str, settings: dict[str, dict[str, str]], calls_for: Cal
 
 
 def compare(setting: str, values: tuple[str, str], make_calls: MakeCalls, *, warm: int,
-            blocks: int, block: int, settle: float = 0.0) -> None:
-    """Start a server for each value of ``setting``, compare ``make_calls``' calls on them."""
+            blocks: int, block: int, settle: float = 0.0, reverse: bool = False) -> None:
+    """Start a server for each value of ``setting``, compare ``make_calls``' calls on them
+    (``reverse``: the second value's server goes first; see ``side_by_side``)."""
 
     async def calls_for(value: str, peer: Neo4jPeer) -> dict[str, Call]:
         return await make_calls(peer)
 
     side_by_side(setting, {value: {setting: value} for value in values}, calls_for,
-                 warm=warm, blocks=blocks, block=block, settle=settle)
+                 warm=warm, blocks=blocks, block=block, settle=settle, reverse=reverse)
