@@ -3,10 +3,10 @@ database? Two servers side by side, the same but for their data.
 
 The benchmark's scale line (``graph-layer bench --scale``) measures the same calls after each
 bulk load into one server, so each scale point is also a later moment, after that load and
-what the server does after it (Lucene's merges, re-plans, the JIT compiler's work): its
-ratios moved from 0.37x to 2.10x between runs on calls of 2-12 ms (docs/performance.md,
-"Scale").
-Here both sizes are measured at the same moments instead. Two local servers with the
+what the server does after it (Lucene's merges, re-plans, the JIT compiler's work). While
+it measured right after each load, its ratios moved from 0.37x to 2.10x between runs on
+calls of 2-12 ms (docs/performance.md, "Scale"). Here both sizes are measured at the same
+moments instead. Two local servers with the
 settings of the benchmark's own (temporary homes, free ports) each get the benchmark's
 1,000-thread sidebar user and its 200-step resume conversation, loaded the same way, and
 background threads of other users (``benchmarks.data.background``: the same words, the search
