@@ -10,6 +10,7 @@ import shlex
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +66,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _settle_then_record(rec: wl.Recorder, reps: int, seconds: float
+                        ) -> Iterator[tuple[wl.Recorder, int]]:
+    """The passes of a scale point's calls: one unrecorded pass of one call each, more until
+    ``seconds`` have passed, then ``reps`` calls recorded into ``rec``."""
+    unrecorded, until = wl.Recorder(), time.monotonic() + seconds
+    yield unrecorded, 1
+    while time.monotonic() < until:
+        yield unrecorded, 1
+    yield rec, reps
 
 
 async def _settle(peers: list[Peer]) -> None:
@@ -238,20 +250,14 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                 # statistics (a query the server re-plans on its next call is not what a user
                 # then sees), and for some seconds after a bulk load every call is slower
                 # (benchmarks.after_load). Databases grow by bulk loads only here.
-                settled, rounds = time.monotonic() + plan.scale_settle_s, 0
-                unrecorded = wl.Recorder()
-                while True:
-                    done = rounds > 0 and time.monotonic() >= settled
-                    recorder, reps = (rec, plan.scale_reps) if done else (unrecorded, 1)
+                for recorder, reps in _settle_then_record(rec, plan.scale_reps,
+                                                          plan.scale_settle_s):
                     with wl.server_times(recorder, peer, f" {at}"):
                         await wl.sidebar(peer, recorder, sidebar_users[n], order, hits, reps,
                                          plan.budget_s, f"{n // 1000}k {at}", max_pages=0)
                         await wl.resume(peer, recorder, conv.threads[0].id, len(conv.steps),
                                         len(conv.elements), len(conv.feedbacks), reps,
                                         plan.budget_s, f"{plan.resume_sizes[1]} steps {at}")
-                    if done:
-                        break
-                    rounds += 1
                 if peer.has_floor:  # the control: the smallest calls, at the same moment
                     await wl.floor(peer, rec, plan.floor_reps, f" {at}")
         context_var.reset(token)

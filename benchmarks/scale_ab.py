@@ -37,6 +37,7 @@ from benchmarks.peers import Neo4jPeer
 from benchmarks.setting_ab import Call, CallsFor, side_by_side
 
 SIDEBAR_THREADS = 1000
+SIDEBAR_USER = f"sidebar-{SIDEBAR_THREADS}"  # the benchmark's name for that user
 RESUME_STEPS = 200
 
 
@@ -50,7 +51,7 @@ def _label(threads: int) -> str:
 def _make_calls(sizes: dict[str, int]) -> CallsFor:
     """The calls for each server, after loading its data; ``sizes`` maps a server's label to
     its background threads."""
-    user = ds.sidebar_user("sidebar-1000", SIDEBAR_THREADS, ds.BASE_TIME)
+    user = ds.sidebar_user(SIDEBAR_USER, SIDEBAR_THREADS, ds.BASE_TIME)
     newest = [t.id for t in sorted(user.threads, key=lambda t: t.last_activity, reverse=True)]
     hits = {t.id for t in user.threads if ds.SEARCH_WORD in t.name}
     conv = ds.conversation("resume-user", f"resume-{RESUME_STEPS}", RESUME_STEPS, ds.BASE_TIME)
@@ -67,7 +68,7 @@ def _make_calls(sizes: dict[str, int]) -> CallsFor:
         assert counts["threads"] == len(world.threads), f"{label}: {counts} after the load"
         print(f"{label}: loaded {len(world.threads):,} threads, {len(world.steps):,} steps in "
               f"{time.perf_counter() - start:.0f} s", flush=True)
-        layer, uid = peer.ours, await peer.user_id("sidebar-1000")
+        layer, uid = peer.ours, await peer.user_id(SIDEBAR_USER)
         thread_id = conv.threads[0].id
 
         async def first_page(i: int) -> None:

@@ -117,10 +117,10 @@ _SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+")
 def parse_settings(pairs: list[str]) -> dict[str, str]:
     """``KEY=VALUE`` pairs (``graph-layer neo4j start --setting``) as ``extra_settings``.
 
-    Refuses, naming the pair: no ``=``, a name that is not a setting's, a value over two lines,
-    a name given twice (``server.jvm.additional`` adds up instead, as its lines do in
-    ``neo4j.conf``), and a setting in ``OWN_SETTINGS``. Neo4j itself refuses a name it does not
-    know at start-up."""
+    Refuses, naming the pair: no ``=``, a name that is not a setting's, a value of more than
+    one line, a name given twice (``server.jvm.additional`` adds up instead, as its lines do
+    in ``neo4j.conf``), and a setting in ``OWN_SETTINGS``. Neo4j itself refuses a name it does
+    not know at start-up."""
     settings: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
