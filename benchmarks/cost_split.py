@@ -1,20 +1,21 @@
 """``python -m benchmarks.cost_split``: where a step write and a resume spend their time.
 
-- **write**: blocks of calls taking turns, each through ``driver.execute_query`` as the layer
-  makes them: the benchmark's trivial write transaction (the floor), the floor with four
-  timestamp parameters it does not use (as ``datetime`` values, and as the ISO text the layer
-  sends: what packing a parameter costs in the driver), ``cypher/step/upsert_step.cypher`` for
-  a new assistant message with text, a tool step with the same text and the message without
-  text (neither gives the full-text index, which covers messages only, any work), one message
-  written again and again with the same text and with new text each time (an ``update_step``:
-  does an unchanged text reach the index again?), and a minimal idempotent upsert of the
-  message (MERGE the step, SET its properties, owner id and label, MERGE its CONTAINS link:
-  about the least any step write does; it leaves out ``start`` and ``end``). Each variant's
-  p50 minus the floor's is what it costs beyond a round trip and a commit.
+- **write**: blocks of calls taking turns, each an auto-commit transaction as the layer makes
+  them (``Executor.auto_commit``): the benchmark's trivial write transaction (the floor), the
+  floor with four timestamp parameters it does not use (as ``datetime`` values, and as the ISO
+  text the layer sends: what packing a parameter costs in the driver),
+  ``cypher/step/upsert_step.cypher`` for a new assistant message with text, a tool step with the
+  same text and the message without text (neither gives the full-text index, which covers
+  messages only, any work), one message written again and again with the same text and with new
+  text each time (an ``update_step``: does an unchanged text reach the index again?), and a
+  minimal idempotent upsert of the message (MERGE the step, SET its properties, owner id and
+  label, MERGE its CONTAINS link: about the least any step write does; it leaves out ``start``
+  and ``end``). Each variant's p50 minus the floor's is what it costs beyond a round trip and a
+  commit.
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
-  ``result_consumed_after``), the whole ``execute_query`` (adds transfer and decoding), and
-  the layer's ``get_thread`` (adds mapping the rows to StepDicts). ``python -m
+  ``result_consumed_after``), the whole query call (adds transfer and decoding), and the
+  layer's ``get_thread`` (adds mapping the rows to StepDicts). ``python -m
   benchmarks.ab_get_thread`` compares the query with the shapes it had before.
 
 Run it after ``graph-layer bench`` against the same ``NEO4J_URI`` (a scratch database): it
@@ -31,6 +32,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import neo4j
 import typer
 
 from benchmarks.data import LONGEST_RESUME_THREAD
@@ -63,7 +65,7 @@ async def _timed(call: Callable[[], Awaitable[Any]]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
+async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
     layer = peer.ours
     thread_id = f"cost-split-{uuid.uuid4()}"
     use_http_context(thread_id)  # create_step is queued outside a Chainlit context
@@ -71,7 +73,11 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
     parent = {"id": str(uuid.uuid4()), "threadId": thread_id, "type": "run",
               "name": "on_message", "createdAt": utc_now()}
     await layer.create_step(parent)  # type: ignore[arg-type]
-    driver, upsert = layer.executor.driver, queries.get("step/upsert_step").text
+    upsert = queries.get("step/upsert_step").text
+
+    def write(text: str, params: dict[str, Any]) -> Awaitable[Any]:  # as the layer's queries go
+        return layer.executor.auto_commit("cost-split", neo4j.Query(text), params,
+                                          neo4j.WRITE_ACCESS)
 
     def message(text: str, kind: str = "assistant_message") -> dict[str, Any]:
         now = utc_now()
@@ -95,22 +101,16 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
 
     variants: dict[str, Callable[[int], Awaitable[Any]]] = {
         "floor: trivial write tx": peer.floor_write,
-        "floor + 4 unused datetime params": lambda i: driver.execute_query(
-            peer.FLOOR_WRITE, {"v": i, **stamps(False)}, database_=db),
-        "floor + 4 unused ISO text params": lambda i: driver.execute_query(
-            peer.FLOOR_WRITE, {"v": i, **stamps(True)}, database_=db),
-        "upsert_step, message with text": lambda i: driver.execute_query(
-            upsert, message(text), database_=db),
-        "upsert_step, tool step with text": lambda i: driver.execute_query(
-            upsert, message(text, "tool"), database_=db),
-        "upsert_step, message without text": lambda i: driver.execute_query(
-            upsert, message(""), database_=db),
-        "upsert_step again, same text": lambda i: driver.execute_query(
-            upsert, again, database_=db),
-        "upsert_step again, new text": lambda i: driver.execute_query(
-            upsert, edited(i), database_=db),
-        "minimal upsert, with text": lambda i: driver.execute_query(
-            MINIMAL_UPSERT, message(text), database_=db),
+        "floor + 4 unused datetime params": lambda i: write(
+            peer.FLOOR_WRITE, {"v": i, **stamps(False)}),
+        "floor + 4 unused ISO text params": lambda i: write(
+            peer.FLOOR_WRITE, {"v": i, **stamps(True)}),
+        "upsert_step, message with text": lambda i: write(upsert, message(text)),
+        "upsert_step, tool step with text": lambda i: write(upsert, message(text, "tool")),
+        "upsert_step, message without text": lambda i: write(upsert, message("")),
+        "upsert_step again, same text": lambda i: write(upsert, again),
+        "upsert_step again, new text": lambda i: write(upsert, edited(i)),
+        "minimal upsert, with text": lambda i: write(MINIMAL_UPSERT, message(text)),
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     try:
@@ -135,9 +135,9 @@ async def write_split(peer: Neo4jPeer, db: str, warm: int, reps: int) -> None:
         print(f"  {name:35s} {_ms(values)}  p50 - floor {extra:5.2f}")
 
 
-async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
+async def resume_split(peer: Neo4jPeer, reps: int) -> None:
     layer = peer.ours
-    driver, text = layer.executor.driver, queries.get("thread/get_thread").text
+    get_thread = neo4j.Query(queries.get("thread/get_thread").text)
     print(f"get_thread (median of {reps} calls after 5), ms:")
     for most in (20, 200, 2000):
         found = await peer._q(LONGEST_RESUME_THREAD, most=most)
@@ -148,7 +148,8 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
         server, query, whole = [], [], []
         for i in range(reps + 5):
             start = time.perf_counter()
-            result = await driver.execute_query(text, {"threadId": thread_id}, database_=db)
+            result = await layer.executor.auto_commit(
+                "cost-split", get_thread, {"threadId": thread_id}, neo4j.READ_ACCESS)
             took = (time.perf_counter() - start) * 1000
             summary = result.summary
             spent = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
@@ -158,15 +159,15 @@ async def resume_split(peer: Neo4jPeer, db: str, reps: int) -> None:
                 query.append(took)
                 whole.append(full)
         s, q, w = (statistics.median(v) for v in (server, query, whole))
-        print(f"  {steps:5d} steps: server {s:6.1f}  execute_query {q:6.1f} (transfer and "
+        print(f"  {steps:5d} steps: server {s:6.1f}  query {q:6.1f} (transfer and "
               f"decoding {q - s:5.1f})  layer get_thread {w:6.1f} (mapping {w - q:5.1f})")
 
 
 async def split(warm: int, reps: int) -> None:
     async with scratch_peer() as peer:
         await peer.ours.setup()
-        await write_split(peer, peer.db, warm, reps)
-        await resume_split(peer, peer.db, max(10, reps // 10))
+        await write_split(peer, warm, reps)
+        await resume_split(peer, max(10, reps // 10))
 
 
 def main(warm: int = typer.Option(1000, help="Unrecorded calls of each write variant first."),

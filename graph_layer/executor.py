@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import math
+import random
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import neo4j
-from neo4j import AsyncDriver, AsyncGraphDatabase, RoutingControl
-from neo4j.exceptions import DriverError, Neo4jError, TransientError
+from neo4j import AsyncDriver, AsyncGraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
@@ -77,34 +79,83 @@ def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float
                      extra={"query": name, "server_ms": server, "total_ms": total})
 
 
-class Executor:
-    """Runs named queries from ``cypher/`` in managed (retried) transactions."""
+def retry_delays(initial: float = 1.0, multiplier: float = 2.0,
+                 jitter: float = 0.2) -> Iterator[float]:
+    """Seconds to wait before each retry: the driver's managed-transaction defaults (1 s,
+    doubling, +/- 20% jitter)."""
+    delay = initial
+    while True:
+        yield delay * (1 + random.uniform(-jitter, jitter))
+        delay *= multiplier
 
-    def __init__(self, driver: AsyncDriver, database: str, max_concurrency: int = 0) -> None:
+
+class Executor:
+    """Runs named queries from ``cypher/`` as auto-commit transactions, retried as the driver
+    retries managed ones.
+
+    Each query is one transaction whichever way it runs; an auto-commit one is one round trip
+    (RUN and PULL; the server commits when the result is consumed) where a managed one is two
+    (BEGIN, RUN and PULL, then COMMIT): about 0.3 ms and 40% of the driver's CPU per call here
+    (``python -m benchmarks.auto_commit``). The driver retries only managed transactions, so
+    ``auto_commit`` retries what the driver would: errors whose ``is_retryable()`` is true,
+    with its delays, for up to ``retry_time`` seconds after the first failure. Every write
+    query is idempotent (MERGE on unique keys, SET of given values), so running one again
+    after an error that hid whether it committed is safe, as in the driver's own retries of a
+    managed transaction's work.
+    """
+
+    def __init__(self, driver: AsyncDriver, database: str, max_concurrency: int = 0,
+                 retry_time: float = 30.0) -> None:
         self.driver = driver
         self.database = database
+        self.retry_time = retry_time
         # Chainlit fires writes as unobserved tasks: beyond the pool size they would fail after
         # connection_acquisition_timeout and be lost, so extra queries wait here instead.
         self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
 
-    async def run(self, name: str, **params: Any) -> list[Row]:
-        """Run query ``name`` with ``params`` in one managed transaction and return its rows.
+    async def auto_commit(self, name: str, query: neo4j.Query, params: dict[str, Any],
+                           access_mode: str) -> neo4j.EagerResult:
+        """Run ``query`` in an auto-commit transaction, retrying retryable failures (``name``
+        only labels the log). The session follows the driver's ``execute_query`` bookmarks, so
+        on a cluster a read still sees every write this driver made before it. ``run`` and
+        ``run_statement`` call it with a query file's text; the benchmarks with their own."""
+        delays = retry_delays()
+        first_failure: float | None = None
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.database, default_access_mode=access_mode,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                ) as session:
+                    result = await session.run(query, params)
+                    return await result.to_eager_result()
+            except (Neo4jError, DriverError) as err:
+                if not err.is_retryable():
+                    raise
+                now = time.monotonic()
+                first_failure = now if first_failure is None else first_failure
+                if now - first_failure > self.retry_time:
+                    raise
+                delay = next(delays)
+                log.warning("graph_layer: cypher/%s.cypher: retrying in %.1f s after %s",
+                            name, delay, err)
+                await asyncio.sleep(delay)
 
-        Reads are routed to READ; the driver retries transient failures. Any other failure is
-        logged and raised as DatabaseError naming the query file.
+    async def run(self, name: str, **params: Any) -> list[Row]:
+        """Run query ``name`` with ``params`` in one auto-commit transaction (retried) and
+        return its rows.
+
+        Reads go to READ servers. A failure the retries do not cure is logged and raised as
+        DatabaseError naming the query file.
         """
         query = queries.get(name)
         query.check_params(params)
-        routing = RoutingControl.READ if query.is_read else RoutingControl.WRITE
+        mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
         try:
             async with self._slots or contextlib.nullcontext():
                 start = time.perf_counter()  # after waiting for a slot
-                records, summary, _ = await self.driver.execute_query(
-                    neo4j.Query(query.text),
-                    params,
-                    database_=self.database,
-                    routing_=routing,
-                )
+                records, summary, _ = await self.auto_commit(name, neo4j.Query(query.text),
+                                                              params, mode)
         except (Neo4jError, DriverError) as err:
             log.error("graph_layer: query %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
@@ -115,23 +166,12 @@ class Executor:
             _log_timing(name, len(records), summary, start)
         return [row_of(record, query.plain_values) for record in records]
 
-    async def run_statement(self, name: str, text: str, attempts: int = 3) -> None:
-        """Run one parameterless statement from a query file (schema DDL, upgrades) in an
-        auto-commit transaction: the only kind a batching ``CALL ... IN TRANSACTIONS`` runs in.
-        The driver retries none of those, so a transient error (a deadlock with a live writer)
-        is retried here; schema statements are idempotent."""
-        for attempt in range(1, attempts + 1):
-            try:
-                async with self.driver.session(database=self.database) as session:
-                    await (await session.run(neo4j.Query(text))).consume()
-                return
-            except TransientError as err:
-                if attempt < attempts:
-                    log.warning("graph_layer: %s: retrying after %s", name, err)
-                    await asyncio.sleep(0.5 * attempt)
-                    continue
-                failure: Exception = err
-            except (Neo4jError, DriverError) as err:
-                failure = err
-            log.error("graph_layer: schema statement in %s failed: %s", name, failure)
-            raise DatabaseError(f"cypher/{name}.cypher failed: {failure}") from failure
+    async def run_statement(self, name: str, text: str) -> None:
+        """Run one parameterless statement from a query file (schema DDL, upgrades), retried
+        the same way: an auto-commit transaction is the only kind a batching ``CALL ... IN
+        TRANSACTIONS`` runs in, and schema statements are idempotent."""
+        try:
+            await self.auto_commit(name, neo4j.Query(text), {}, neo4j.WRITE_ACCESS)
+        except (Neo4jError, DriverError) as err:
+            log.error("graph_layer: schema statement in %s failed: %s", name, err)
+            raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err

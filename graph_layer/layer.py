@@ -111,7 +111,8 @@ class Neo4jDataLayer(BaseDataLayer):
             if self._driver is None:
                 self._driver = create_driver(self.settings)
             self._executor = Executor(self._driver, self.settings.database,
-                                      self.settings.max_connection_pool_size)
+                                      self.settings.max_connection_pool_size,
+                                      self.settings.max_transaction_retry_time)
         return self._executor
 
     def _schema_key(self) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import User
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, AsyncResult, AsyncSession
 from typer.testing import CliRunner
 
 from graph_layer import Neo4jDataLayer, queries
@@ -43,8 +43,29 @@ class RecordingDriver:
         self.texts.append(getattr(query, "text", query))
         return await self._driver.execute_query(query, *args, **kwargs)
 
+    def session(self, **config: Any) -> RecordingSession:
+        return RecordingSession(self._driver.session(**config), self.texts)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._driver, name)
+
+
+class RecordingSession:
+    """A real session whose ``run`` keeps the query text in the driver's list."""
+
+    def __init__(self, session: AsyncSession, texts: list[str]) -> None:
+        self._session = session
+        self._texts = texts
+
+    async def __aenter__(self) -> RecordingSession:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._session.close()
+
+    async def run(self, query: Any, *args: Any, **kwargs: Any) -> AsyncResult:
+        self._texts.append(getattr(query, "text", query))
+        return await self._session.run(query, *args, **kwargs)
 
 
 async def two_users(layer: Neo4jDataLayer) -> dict[str, Any]:

@@ -1,0 +1,128 @@
+"""``python -m benchmarks.auto_commit``: a managed transaction against an auto-commit one.
+
+The executor runs every query as an auto-commit transaction (one round trip: RUN and PULL,
+the server commits when the result is consumed) and retries it as the driver retries managed
+ones. This probe shows what that saves over ``driver.execute_query``, a managed transaction
+(BEGIN, RUN and PULL, then COMMIT: two round trips), on the same queries and server: the
+trivial read and write, a new assistant message through ``cypher/step/upsert_step.cypher``, and
+``cypher/thread/get_thread.cypher`` for the benchmark's thread of about 200 steps when it is
+there. Blocks of calls, the two ways taking turns, after unrecorded calls of each; p50 / p95
+of each call and the client's CPU per call (``time.process_time`` over the blocks), one call
+at a time and 20 at once.
+
+Run it against a scratch ``NEO4J_URI`` (after ``graph-layer bench`` for the resume line): it
+writes one ``auto-commit`` thread and deletes it at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import neo4j
+import typer
+
+from benchmarks.data import LONGEST_RESUME_THREAD
+from benchmarks.peers import Neo4jPeer, scratch_peer
+from benchmarks.report import pct
+from graph_layer import queries
+from graph_layer.context import use_http_context
+from graph_layer.convert import utc_now
+from graph_layer.steps import step_params
+
+Call = Callable[[], Awaitable[Any]]
+
+
+def both_ways(peer: Neo4jPeer, text: str, params: Callable[[], dict[str, Any]],
+              read: bool) -> dict[str, Call]:
+    """The same query as a managed transaction and as the executor's auto-commit one."""
+    driver, executor, query = peer.ours.executor.driver, peer.ours.executor, neo4j.Query(text)
+    routing = neo4j.RoutingControl.READ if read else neo4j.RoutingControl.WRITE
+    mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
+    return {
+        "managed": lambda: driver.execute_query(query, params(), database_=peer.db,
+                                                routing_=routing),
+        "auto-commit": lambda: executor.auto_commit("auto-commit", query, params(), mode),
+    }
+
+
+async def compare(label: str, ways: dict[str, Call], warm: int, blocks: int, block: int,
+                  at_once: int) -> None:
+    """Print p50 / p95 per call and client CPU per call of each way, ``at_once`` calls at a
+    time, in blocks taking turns."""
+    async def one_round(call: Call) -> float:
+        start = time.perf_counter()
+        await asyncio.gather(*(call() for _ in range(at_once)))
+        return (time.perf_counter() - start) * 1000
+
+    for call in ways.values():
+        for _ in range(warm):
+            await one_round(call)
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    cpu = dict.fromkeys(ways, 0.0)
+    for _ in range(blocks):
+        for name, call in ways.items():
+            began = time.process_time()
+            for _ in range(block):
+                times[name].append(await one_round(call))
+            cpu[name] += time.process_time() - began
+    calls = blocks * block * at_once
+    for name, values in times.items():
+        per_call = [v / at_once for v in values] if at_once > 1 else values
+        print(f"  {label:32s} {name:11s} p50 {pct(per_call, 0.5):6.2f}  "
+              f"p95 {pct(per_call, 0.95):6.2f}  client CPU {cpu[name] / calls * 1000:5.2f} ms")
+
+
+async def probe(warm: int, blocks: int, block: int) -> None:
+    async with scratch_peer() as peer:
+        layer = peer.ours
+        await layer.setup()
+        thread_id = f"auto-commit-{uuid.uuid4()}"
+        use_http_context(thread_id)
+        await layer.update_thread(thread_id, name="auto-commit")
+
+        def message() -> dict[str, Any]:
+            now = utc_now()
+            return step_params({
+                "id": str(uuid.uuid4()), "threadId": thread_id, "type": "assistant_message",
+                "name": "Assistant", "output": "Here is what I found. " * 12,
+                "createdAt": now, "start": now, "end": now, "metadata": {}})
+
+        lines: dict[str, dict[str, Call]] = {
+            "trivial read": both_ways(peer, "RETURN 1", dict, read=True),
+            "trivial write": both_ways(peer, peer.FLOOR_WRITE, lambda: {"v": 1}, read=False),
+            "upsert_step (new message)": both_ways(
+                peer, queries.get("step/upsert_step").text, message, read=False),
+        }
+        found = await peer._q(LONGEST_RESUME_THREAD, most=200)
+        if found:
+            resume = found[0]
+            lines[f"get_thread ({resume['steps']} steps)"] = both_ways(
+                peer, queries.get("thread/get_thread").text,
+                lambda: {"threadId": resume["id"]}, read=True)
+        try:
+            print(f"one call at a time ({blocks} blocks of {block} calls of each way, taking "
+                  f"turns, after {warm} unrecorded), ms per call:")
+            for label, ways in lines.items():
+                await compare(label, ways, warm, blocks, block, at_once=1)
+            print(f"20 calls at once ({blocks} blocks of {max(1, block // 5)} rounds of each "
+                  "way), ms per call (a round's time / 20):")
+            for label in ("trivial write", "upsert_step (new message)"):
+                await compare(label, lines[label], max(1, warm // 20), blocks,
+                              max(1, block // 5), at_once=20)
+        finally:
+            await layer.delete_thread(thread_id)
+
+
+def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
+         blocks: int = typer.Option(8, help="Blocks of each way, taking turns."),
+         block: int = typer.Option(50, help="Recorded calls in a block.")) -> None:
+    """Print the managed and auto-commit figures."""
+    asyncio.run(probe(warm, blocks, block))
+
+
+if __name__ == "__main__":
+    typer.run(main)
