@@ -95,13 +95,13 @@ class Executor:
 
     Each query is one transaction whichever way it runs; an auto-commit one is one round trip
     (RUN and PULL; the server commits when the result is consumed) where a managed one is two
-    (BEGIN, RUN and PULL, then COMMIT): about 0.3 ms and 40% of the driver's CPU per call here
-    (``python -m benchmarks.auto_commit``). The driver retries only managed transactions, so
-    ``auto_commit`` retries what the driver would: errors whose ``is_retryable()`` is true,
-    with its delays, for up to ``retry_time`` seconds after the first failure. Every write
-    query is idempotent (MERGE on unique keys, SET of given values), so running one again
-    after an error that hid whether it committed is safe, as in the driver's own retries of a
-    managed transaction's work.
+    (BEGIN, RUN and PULL, then COMMIT): 0.2-0.6 ms and a fifth to two fifths of the client's CPU
+    per call here (``python -m benchmarks.auto_commit``). The driver retries only managed
+    transactions, so ``auto_commit`` retries what the driver would: errors whose
+    ``is_retryable()`` is true, with its delays, for up to ``retry_time`` seconds after the
+    first failure. Every write query is idempotent (MERGE on unique keys, SET of given values),
+    so running one again is safe even after an error that hid whether it committed (a lost
+    connection; the driver does not retry a managed transaction's COMMIT then).
     """
 
     def __init__(self, driver: AsyncDriver, database: str, max_concurrency: int = 0,
@@ -137,8 +137,8 @@ class Executor:
                 if now - first_failure > self.retry_time:
                     raise
                 delay = next(delays)
-                log.warning("graph_layer: cypher/%s.cypher: retrying in %.1f s after %s",
-                            name, delay, err)
+                log.warning("graph_layer: query %s: retrying in %.1f s after %s", name, delay,
+                            err)
                 await asyncio.sleep(delay)
 
     async def run(self, name: str, **params: Any) -> list[Row]:
