@@ -92,7 +92,7 @@ async def probe(warm: int, blocks: int, block: int) -> None:
                 "createdAt": now, "start": now, "end": now, "metadata": {}})
 
         lines: dict[str, dict[str, Call]] = {
-            "trivial read": both_ways(peer, "RETURN 1", dict, read=True),
+            "trivial read": both_ways(peer, peer.FLOOR_READ, dict, read=True),
             "trivial write": both_ways(peer, peer.FLOOR_WRITE, lambda: {"v": 1}, read=False),
             "upsert_step (new message)": both_ways(
                 peer, queries.get("step/upsert_step").text, message, read=False),

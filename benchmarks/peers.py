@@ -86,9 +86,6 @@ class Peer(ABC):
 
 
 # --------------------------------------------------------------------------------------------
-FLOOR_READ = neo4j.Query("RETURN 1")
-
-
 class Neo4jPeer(Peer):
     name = "neo4j (graph_layer)"
     database = "neo4j"
@@ -188,8 +185,11 @@ class Neo4jPeer(Peer):
 
     # The floor goes the way the layer's queries go: an auto-commit transaction, retried as
     # the executor retries (one round trip; a managed transaction is two).
+    FLOOR_READ = "RETURN 1"
+
     async def floor_read(self) -> None:
-        await self.ours.executor.auto_commit("floor", FLOOR_READ, {}, neo4j.READ_ACCESS)
+        await self.ours.executor.auto_commit("floor", neo4j.Query(self.FLOOR_READ), {},
+                                             neo4j.READ_ACCESS)
 
     FLOOR_WRITE = "MERGE (n:BenchFloor {id: 0}) SET n.v = $v"
 

@@ -69,8 +69,8 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
 
 def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
     """The DEBUG record of ``timing_log`` for one query: the server's time to its first row
-    and then to its last (NaN if the server gave none), and the driver's whole call since
-    ``start``, retries included (the rows are converted after it)."""
+    and then to its last (NaN if the server gave none), and the whole call since ``start``,
+    the executor's retries included (the rows are converted after it)."""
     first, last = summary.result_available_after, summary.result_consumed_after
     server = math.nan if first is None or last is None else float(first + last)
     total = (time.perf_counter() - start) * 1000
@@ -95,13 +95,15 @@ class Executor:
 
     Each query is one transaction whichever way it runs; an auto-commit one is one round trip
     (RUN and PULL; the server commits when the result is consumed) where a managed one is two
-    (BEGIN, RUN and PULL, then COMMIT): 0.2-0.6 ms and a fifth to two fifths of the client's CPU
+    (BEGIN, RUN and PULL, then COMMIT): 0.2-0.8 ms and a fifth to two fifths of the client's CPU
     per call here (``python -m benchmarks.auto_commit``). The driver retries only managed
     transactions, so ``auto_commit`` retries what the driver would: errors whose
     ``is_retryable()`` is true, with its delays, for up to ``retry_time`` seconds after the
-    first failure. Every write query is idempotent (MERGE on unique keys, SET of given values),
-    so running one again is safe even after an error that hid whether it committed (a lost
-    connection; the driver does not retry a managed transaction's COMMIT then).
+    first failure. Running a write again after an error that hid whether it committed (a lost
+    connection; the driver does not retry a managed transaction's COMMIT then) leaves the
+    same graph: upserts MERGE on unique keys and SET given values, deletes find nothing left.
+    A delete's second run reports what it found then, though: nothing (see the README's
+    "Retries").
     """
 
     def __init__(self, driver: AsyncDriver, database: str, max_concurrency: int = 0,

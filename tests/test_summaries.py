@@ -124,7 +124,10 @@ async def test_summaries_follow_each_kind_of_write(
     refresher = asyncio.create_task(asyncio.to_thread(refresh_until_stopped))
     await asyncio.sleep(0.2)  # the refresher is running before the writes start
     writing.set()
-    await asyncio.gather(*(add(_turn(n, ["search"] * (n % 3))) for n in range(2, 14)))
+    turn = 2
+    while rounds_while_writing < 5 and turn < 2 + 12 * 8:  # until they overlap, bounded
+        await asyncio.gather(*(add(_turn(n, ["search"] * (n % 3))) for n in range(turn, turn + 12)))
+        turn += 12
     writing.clear()
     stop.set()
     await refresher

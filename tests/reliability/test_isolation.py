@@ -33,15 +33,11 @@ HOSTILE = [
 
 
 class RecordingDriver:
-    """Passes every call to the real driver and keeps the query text it was given."""
+    """Passes every call to the real driver and keeps the query text each session ran."""
 
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
         self.texts: list[str] = []
-
-    async def execute_query(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-        self.texts.append(getattr(query, "text", query))
-        return await self._driver.execute_query(query, *args, **kwargs)
 
     def session(self, **config: Any) -> RecordingSession:
         return RecordingSession(self._driver.session(**config), self.texts)
