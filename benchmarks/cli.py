@@ -30,6 +30,10 @@ def bench(
     sqlalchemy_documented_ddl: Annotated[bool, typer.Option(
         help="Use only the documented SQLAlchemy DDL (shows the silently dropped steps).")] = (
         False),
+    warmup_rounds: Annotated[int | None, typer.Option(
+        min=0, help=f"Unrecorded rounds of the measured calls per layer before anything is "
+                    f"measured (default {QUICK.warmup_rounds} quick, {FULL.warmup_rounds} full; "
+                    f"at most {QUICK.warmup_s:.0f} / {FULL.warmup_s:.0f} s a layer).")] = None,
 ) -> None:
     """Benchmark Neo4jDataLayer against ChainlitDataLayer and SQLAlchemyDataLayer.
 
@@ -42,6 +46,8 @@ def bench(
     plan = QUICK if quick else FULL
     if scale:
         plan = replace(plan, scale=tuple(int(x) for x in scale.split(",") if x))
+    if warmup_rounds is not None:
+        plan = replace(plan, warmup_rounds=warmup_rounds)
     chosen = {x.strip() for x in layers.split(",") if x.strip()}
     unknown = chosen - set(ALL_LAYERS.split(","))
     if unknown:

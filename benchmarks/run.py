@@ -59,7 +59,7 @@ QUICK = Plan("quick", chat_turns=2, single_rounds=3, sidebar_sizes=(1000,),
              scale=(), warmup_rounds=6, warmup_s=60.0, scale_reps=10, scale_settle_s=5.0)
 FULL = Plan("full", chat_turns=4, single_rounds=10, sidebar_sizes=(1000, 10000),
             resume_sizes=(20, 200, 2000), delete_reps=2, reps=20, budget_s=8.0, floor_reps=100,
-            scale=(), warmup_rounds=31, warmup_s=240.0, scale_reps=60, scale_settle_s=20.0)
+            scale=(), warmup_rounds=93, warmup_s=240.0, scale_reps=60, scale_settle_s=20.0)
 
 
 def free_port() -> int:
