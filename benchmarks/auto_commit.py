@@ -17,14 +17,14 @@ writes one ``auto-commit`` thread and deletes it at the end.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import neo4j
 import typer
 
+from benchmarks.cost_split import Way, take_turns
 from benchmarks.data import LONGEST_RESUME_THREAD
 from benchmarks.peers import Neo4jPeer, scratch_peer
 from benchmarks.report import pct
@@ -33,47 +33,28 @@ from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
 from graph_layer.steps import step_params
 
-Call = Callable[[], Awaitable[Any]]
-
 
 def both_ways(peer: Neo4jPeer, text: str, params: Callable[[], dict[str, Any]],
-              read: bool) -> dict[str, Call]:
+              read: bool) -> dict[str, Way]:
     """The same query as a managed transaction and as the executor's auto-commit one."""
     driver, executor, query = peer.ours.executor.driver, peer.ours.executor, neo4j.Query(text)
     routing = neo4j.RoutingControl.READ if read else neo4j.RoutingControl.WRITE
     mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
     return {
-        "managed": lambda: driver.execute_query(query, params(), database_=peer.db,
-                                                routing_=routing),
-        "auto-commit": lambda: executor.auto_commit("auto-commit", query, params(), mode),
+        "managed": lambda _: driver.execute_query(query, params(), database_=peer.db,
+                                                  routing_=routing),
+        "auto-commit": lambda _: executor.auto_commit("auto-commit", query, params(), mode),
     }
 
 
-async def compare(label: str, ways: dict[str, Call], warm: int, blocks: int, block: int,
+async def compare(label: str, ways: dict[str, Way], warm: int, blocks: int, block: int,
                   at_once: int) -> None:
     """Print p50 / p95 per call and client CPU per call of each way, ``at_once`` calls at a
     time, in blocks taking turns."""
-    async def one_round(call: Call) -> float:
-        start = time.perf_counter()
-        await asyncio.gather(*(call() for _ in range(at_once)))
-        return (time.perf_counter() - start) * 1000
-
-    for call in ways.values():
-        for _ in range(warm):
-            await one_round(call)
-    times: dict[str, list[float]] = {name: [] for name in ways}
-    cpu = dict.fromkeys(ways, 0.0)
-    for _ in range(blocks):
-        for name, call in ways.items():
-            began = time.process_time()
-            for _ in range(block):
-                times[name].append(await one_round(call))
-            cpu[name] += time.process_time() - began
-    calls = blocks * block * at_once
+    times, cpu = await take_turns(ways, warm, blocks, block, at_once)
     for name, values in times.items():
-        per_call = [v / at_once for v in values] if at_once > 1 else values
-        print(f"  {label:32s} {name:11s} p50 {pct(per_call, 0.5):6.2f}  "
-              f"p95 {pct(per_call, 0.95):6.2f}  client CPU {cpu[name] / calls * 1000:5.2f} ms")
+        print(f"  {label:32s} {name:11s} p50 {pct(values, 0.5):6.2f}  "
+              f"p95 {pct(values, 0.95):6.2f}  client CPU {cpu[name]:5.2f} ms")
 
 
 async def probe(warm: int, blocks: int, block: int) -> None:
@@ -91,7 +72,7 @@ async def probe(warm: int, blocks: int, block: int) -> None:
                 "name": "Assistant", "output": "Here is what I found. " * 12,
                 "createdAt": now, "start": now, "end": now, "metadata": {}})
 
-        lines: dict[str, dict[str, Call]] = {
+        lines: dict[str, dict[str, Way]] = {
             "trivial read": both_ways(peer, peer.FLOOR_READ, dict, read=True),
             "trivial write": both_ways(peer, peer.FLOOR_WRITE, lambda: {"v": 1}, read=False),
             "upsert_step (new message)": both_ways(

@@ -65,6 +65,40 @@ async def _timed(call: Callable[[], Awaitable[Any]]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+Way = Callable[[int], Awaitable[Any]]
+
+
+async def take_turns(ways: dict[str, Way], warm: int, blocks: int, block: int,
+                     at_once: int = 1) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """``warm`` unrecorded rounds of each way, then ``blocks`` rounds of a block of ``block``
+    rounds of each way, the ways taking turns. A round is ``at_once`` calls at the same time,
+    each given the round's index. Blocks of one way at a time: background work a call leaves on
+    the server (the full-text index's queued updates) then slows the calls of its own way, not
+    whichever call comes next. Returns each way's ms per call of each recorded round, and its
+    client CPU ms per call."""
+    async def one_round(call: Way, i: int) -> float:
+        start = time.perf_counter()
+        if at_once == 1:
+            await call(i)
+        else:
+            await asyncio.gather(*(call(i) for _ in range(at_once)))
+        return (time.perf_counter() - start) * 1000 / at_once
+
+    for call in ways.values():
+        for i in range(warm):
+            await one_round(call, i)
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    cpu = dict.fromkeys(ways, 0.0)
+    for _ in range(blocks):
+        for name, call in ways.items():
+            began = time.process_time()
+            for i in range(block):
+                times[name].append(await one_round(call, i))
+            cpu[name] += time.process_time() - began
+    calls = blocks * block * at_once
+    return times, {name: spent * 1000 / calls for name, spent in cpu.items()}
+
+
 async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
     layer = peer.ours
     thread_id = f"cost-split-{uuid.uuid4()}"
@@ -99,7 +133,7 @@ async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
     def edited(i: int) -> dict[str, Any]:  # ... whose text changes each time
         return {**again, "props": {**again["props"], "output": f"{text}{i}"}}
 
-    variants: dict[str, Callable[[int], Awaitable[Any]]] = {
+    variants: dict[str, Way] = {
         "floor: trivial write tx": peer.floor_write,
         "floor + 4 unused datetime params": lambda i: write(
             peer.FLOOR_WRITE, {"v": i, **stamps(False)}),
@@ -112,19 +146,9 @@ async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
         "upsert_step again, new text": lambda i: write(upsert, edited(i)),
         "minimal upsert, with text": lambda i: write(MINIMAL_UPSERT, message(text)),
     }
-    times: dict[str, list[float]] = {name: [] for name in variants}
+    block = max(1, reps // BLOCKS)
     try:
-        for call in variants.values():  # warm-up
-            for i in range(warm):
-                await call(i)
-        # Blocks of one variant at a time, the variants taking turns: background work a call
-        # leaves on the server (the full-text index's queued updates) then slows the calls of
-        # its own variant, not whichever call comes next.
-        block = max(1, reps // BLOCKS)
-        for _ in range(BLOCKS):
-            for name, call in variants.items():
-                for i in range(block):
-                    times[name].append(await _timed(lambda call=call, i=i: call(i)))  # type: ignore[misc]
+        times, _ = await take_turns(variants, warm, BLOCKS, block)
     finally:
         await layer.delete_thread(thread_id)
     floor = statistics.median(times["floor: trivial write tx"])

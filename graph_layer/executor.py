@@ -60,7 +60,8 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
         auth=settings.auth,
         max_connection_pool_size=settings.max_connection_pool_size,
         connection_acquisition_timeout=settings.connection_acquisition_timeout,
-        max_transaction_retry_time=settings.max_transaction_retry_time,
+        # No max_transaction_retry_time: the layer runs no managed transaction; Executor
+        # retries with settings.max_transaction_retry_time itself.
         # The queries are fixed files whose plans a test pins; the server's hints (e.g. "label
         # does not exist yet" on an empty database) would only be logged as noise.
         notifications_min_severity="OFF",
