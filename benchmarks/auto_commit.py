@@ -48,13 +48,14 @@ def both_ways(peer: Neo4jPeer, text: str, params: Callable[[], dict[str, Any]],
 
 
 async def compare(label: str, ways: dict[str, Way], warm: int, blocks: int, block: int,
-                  at_once: int) -> None:
+                  at_once: int) -> dict[str, float]:
     """Print p50 / p95 per call and client CPU per call of each way, ``at_once`` calls at a
-    time, in blocks taking turns."""
+    time, in blocks taking turns; return each way's p50."""
     times, cpu = await take_turns(ways, warm, blocks, block, at_once)
     for name, values in times.items():
         print(f"  {label:32s} {name:11s} p50 {pct(values, 0.5):6.2f}  "
               f"p95 {pct(values, 0.95):6.2f}  client CPU {cpu[name]:5.2f} ms")
+    return {name: pct(values, 0.5) for name, values in times.items()}
 
 
 async def probe(warm: int, blocks: int, block: int) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import sqlite3
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from chainlit.user import User
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
 from benchmarks.data import Dataset, ElementRow, FeedbackRow, StepRow, iso, step_dict
+from benchmarks.raw_bolt import RawBolt
 from graph_layer import Neo4jDataLayer
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
@@ -76,6 +77,10 @@ class Peer(ABC):
         raise NotImplementedError
 
     has_floor = True
+
+    async def floor_extras(self) -> dict[str, Callable[[int], Awaitable[None]]]:
+        """More floor calls of this database, by call name (none unless overridden)."""
+        return {}
 
     async def settle(self) -> None:
         """Wait for the background work a bulk load or a burst of writes leaves behind."""
@@ -197,7 +202,25 @@ class Neo4jPeer(Peer):
         await self.ours.executor.auto_commit("floor", neo4j.Query(self.FLOOR_WRITE),
                                              {"v": value}, neo4j.WRITE_ACCESS)
 
+    _raw: RawBolt | None = None
+
+    async def floor_extras(self) -> dict[str, Callable[[int], Awaitable[None]]]:
+        """The same two floor calls without the driver (``benchmarks.raw_bolt``): the server,
+        its commit and the wire, so the floor splits into those and what the driver adds.
+        Only on a plain ``bolt://`` URI (the local server's)."""
+        if not self.uri.startswith("bolt://"):
+            return {}
+        if self._raw is None:
+            self._raw = await RawBolt.connect(self.uri, self.auth)
+        raw = self._raw
+        return {
+            "trivial read, raw Bolt": lambda i: raw.run(self.FLOOR_READ, {}),
+            "trivial write tx, raw Bolt": lambda i: raw.run(self.FLOOR_WRITE, {"v": i}),
+        }
+
     async def close(self) -> None:
+        if self._raw is not None:
+            await self._raw.close()
         await self.ours.close()
         await self.admin.close()
 

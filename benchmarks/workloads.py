@@ -323,10 +323,11 @@ def server_times(rec: Recorder, peer: Peer, label: str, layer: str | None = None
 
 async def floor(peer: Peer, rec: Recorder, reps: int, label: str = "") -> None:
     """The smallest read and write transaction of the peer's database (calls ``trivial read``
-    and ``trivial write tx``, then ``label``)."""
+    and ``trivial write tx``, and the peer's ``floor_extras``, then ``label``)."""
     name = peer.database
-    for call, fn in ((f"trivial read{label}", lambda i: peer.floor_read()),
-                     (f"trivial write tx{label}", peer.floor_write)):
+    calls = {"trivial read": lambda i: peer.floor_read(), "trivial write tx": peer.floor_write,
+             **await peer.floor_extras()}
+    for call, fn in ((f"{call}{label}", fn) for call, fn in calls.items()):
         workload = "floor"
         start = time.perf_counter()
         for i in range(reps):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ from chainlit.user import User
 from neo4j import AsyncDriver
 
 from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer.convert import utc_now
 from graph_layer.storage import LocalFileStorageClient
 from tests.conftest import query
 from tests.factories import make_user, message, new_id, step
@@ -22,14 +24,18 @@ pytestmark = pytest.mark.asyncio
 
 async def test_create_user_is_an_upsert_keeping_id_and_created_at(layer: Neo4jDataLayer) -> None:
     assert await layer.get_user("carol") is None
+    before = utc_now()
     first = await layer.create_user(User(identifier="carol", metadata={"plan": "free"}))
     again = await layer.create_user(User(identifier="carol", metadata={"plan": "pro"}))
     assert first is not None and again is not None
     assert uuid.UUID(first.id).version == 4
     assert (again.id, again.createdAt) == (first.id, first.createdAt)
-    assert again.createdAt.endswith("Z")
+    # iso_utc's fixed form (the query returns toString(): Java omits zero seconds and fractions)
+    assert len(first.createdAt) == 27 and first.createdAt.endswith("Z")
+    assert before <= datetime.fromisoformat(first.createdAt) <= utc_now()
     got = await layer.get_user("carol")
     assert got is not None and got.metadata == {"plan": "pro"} and got.id == first.id
+    assert got.createdAt == first.createdAt
     with pytest.raises(InvalidInputError):
         await layer.create_user(User(identifier="dave", metadata={"bad": {1, 2}}))
     assert await layer.get_user("dave") is None

@@ -1,6 +1,7 @@
 // Fetch a user by identifier.
 // mode: read
 // params: identifier
-// returns: user (properties map)
+// returns: user (properties map, createdAt as ISO text: the driver decodes a DateTime in
+// Python, text next to nothing)
 MATCH (u:User {identifier: $identifier})
-RETURN properties(u) AS user
+RETURN u {.*, createdAt: toString(u.createdAt)} AS user
