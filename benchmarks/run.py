@@ -178,7 +178,8 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
         for peer in peers:
             t0 = time.perf_counter()
             done, made = await wl.warm_up(
-                peer, plan.warmup_rounds, plan.warmup_s, (sidebar_users[first], *expected[first]),
+                peer, rec, plan.warmup_rounds, plan.warmup_s,
+                (sidebar_users[first], *expected[first]),
                 (conv.threads[0].id, len(conv.steps), len(conv.elements), len(conv.feedbacks)))
             took = time.perf_counter() - t0
             meta["warm_up"][peer.name] = {"rounds": done, "calls": made, "seconds": round(took)}

@@ -22,6 +22,8 @@ from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
 from graph_layer.executor import timing_log
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Line:
@@ -40,6 +42,7 @@ class Line:
 class Recorder:
     lines: dict[tuple[str, str, str], Line] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    raised: list[dict[str, Any]] = field(default_factory=list)  # the findings of ``fired``
 
     def line(self, workload: str, call: str, layer: str) -> Line:
         key = (workload, call, layer)
@@ -52,6 +55,16 @@ class Recorder:
         result = await coro
         self.line(workload, call, layer).ms.append((time.perf_counter() - start) * 1000)
         return result
+
+    async def fired(self, workload: str, call: str, layer: str, coro: Awaitable[Any]) -> None:
+        """``timed`` for a write Chainlit fires and forgets: a failure is logged there and the
+        conversation goes on, so here it becomes a finding and the workload goes on."""
+        try:
+            await self.timed(workload, call, layer, coro)
+        except Exception as err:  # any failure of the peer is the finding
+            log.warning("bench: %s %s raised %r", layer, call, err)
+            self.finding(layer, workload, False, f"{call} raised {type(err).__name__}: {err}")
+            self.raised.append(self.findings[-1])
 
     def finding(self, layer: str, workload: str, ok: bool, what: str) -> None:
         self.findings.append({"layer": layer, "workload": workload, "ok": ok, "what": what})
@@ -84,31 +97,31 @@ async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str,
             msg = new_message(thread_id, None, "user_message", "User", text)
             if turn == 0:  # the first-interaction update_thread races the user message
                 await asyncio.gather(
-                    rec.timed(workload, "create_step", name, layer.create_step(msg)),
-                    rec.timed(workload, "update_thread", name, layer.update_thread(
+                    rec.fired(workload, "create_step", name, layer.create_step(msg)),
+                    rec.fired(workload, "update_thread", name, layer.update_thread(
                         thread_id, name=text, user_id=user.id)))
             else:
-                await rec.timed(workload, "create_step", name, layer.create_step(msg))
+                await rec.fired(workload, "create_step", name, layer.create_step(msg))
             run = new_step(thread_id, msg["id"], "run", "on_message", "", "")
-            await rec.timed(workload, "create_step", name, layer.create_step(run))
+            await rec.fired(workload, "create_step", name, layer.create_step(run))
             tool = new_step(thread_id, run["id"], "tool", "search", '{"q": "item"}', "")
-            await rec.timed(workload, "create_step", name, layer.create_step(tool))
+            await rec.fired(workload, "create_step", name, layer.create_step(tool))
             tool.update(output="result " * 30, end=utc_now())
-            await rec.timed(workload, "update_step", name, layer.update_step(tool))
+            await rec.fired(workload, "update_step", name, layer.update_step(tool))
             answer = new_message(thread_id, run["id"], "assistant_message", "Assistant", "")
-            await rec.timed(workload, "create_step", name, layer.create_step(answer))
+            await rec.fired(workload, "create_step", name, layer.create_step(answer))
             answer.update(output="Here is what I found. " * 12)
-            await rec.timed(workload, "update_step", name, layer.update_step(answer))
+            await rec.fired(workload, "update_step", name, layer.update_step(answer))
             if turn % 3 == 0:
                 element = File(name=f"notes-{turn}.txt", content=b"x" * 512, mime="text/plain",
                                display="inline", for_id=answer["id"], thread_id=thread_id)
-                await rec.timed(workload, "create_element", name, layer.create_element(element))
+                await rec.fired(workload, "create_element", name, layer.create_element(element))
             run.update(output="done", end=utc_now())
-            await rec.timed(workload, "update_step", name, layer.update_step(run))
+            await rec.fired(workload, "update_step", name, layer.update_step(run))
             if turn % 2 == 1:
-                await rec.timed(workload, "upsert_feedback", name, layer.upsert_feedback(
+                await rec.fired(workload, "upsert_feedback", name, layer.upsert_feedback(
                     Feedback(forId=run["id"], threadId=thread_id, value=1, comment="good")))
-        await rec.timed(workload, "update_thread", name, layer.update_thread(
+        await rec.fired(workload, "update_thread", name, layer.update_thread(
             thread_id, metadata={"id": str(uuid.uuid4()), "env": {}, "chat_settings": {},
                                  "chat_profile": None, "client_type": "webapp", "user": None}))
 
@@ -247,14 +260,15 @@ async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elem
                 f"elements, {rated}/{n_feedback} feedback")
 
 
-async def warm_up(peer: Peer, rounds: int, seconds: float, sidebar_args: tuple[Any, ...],
-                  resume_args: tuple[Any, ...]) -> tuple[int, int]:
+async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
+                  sidebar_args: tuple[Any, ...], resume_args: tuple[Any, ...]) -> tuple[int, int]:
     """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a delete, a
     sidebar page, its next page and a search, a resume, floor calls), stopping early after
     ``seconds``; returns the rounds and calls made. The same for every layer: a JVM server
     (Neo4j) compiles its hot paths only after thousands of calls (the trivial read went from
     11.4 ms to 1.4 ms p50 over the first 32,000 on this machine: ``python -m
-    benchmarks.warmup_curve``), and pools grow to the measured concurrency."""
+    benchmarks.warmup_curve``), and pools grow to the measured concurrency. A write that raised
+    is a finding in ``rec`` (workload ``warm-up``)."""
     scratch = Recorder()
     deadline = time.monotonic() + seconds
     done = 0
@@ -270,6 +284,8 @@ async def warm_up(peer: Peer, rounds: int, seconds: float, sidebar_args: tuple[A
         if peer.has_floor:
             await floor(peer, scratch, 50)
         done += 1
+    for raised in scratch.raised:
+        rec.finding(raised["layer"], "warm-up", False, raised["what"])
     return done, sum(len(ln.ms) for ln in scratch.lines.values())
 
 
