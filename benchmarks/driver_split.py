@@ -54,10 +54,10 @@ class RawPool:
         for conn in conns:
             self.idle.put_nowait(conn)
 
-    async def run(self, query: str, params: dict[str, Any]) -> None:
+    async def run(self, query: str, params: dict[str, Any], read: bool) -> None:
         conn = await self.idle.get()
         try:
-            await conn.run(query, params)
+            await conn.run(query, params, read)
         finally:
             self.idle.put_nowait(conn)
 
@@ -65,7 +65,8 @@ class RawPool:
 @asynccontextmanager
 async def raw_pool(size: int) -> AsyncIterator[RawPool]:
     settings = Neo4jSettings()
-    conns = [await RawBolt.connect(settings.uri, settings.auth) for _ in range(size)]
+    conns = [await RawBolt.connect(settings.uri, settings.auth, settings.database)
+             for _ in range(size)]
     try:
         yield RawPool(conns)
     finally:
@@ -79,7 +80,7 @@ def two_ways(peer: Neo4jPeer, pool: RawPool, text: str, params: Params,
     executor, query = peer.ours.executor, neo4j.Query(text)
     mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
     return {
-        "raw Bolt": lambda i: pool.run(text, params(i)),
+        "raw Bolt": lambda i: pool.run(text, params(i), read),
         "driver": lambda i: executor.auto_commit("driver-split", query, params(i), mode),
     }
 

@@ -211,18 +211,21 @@ class Neo4jPeer(Peer):
         if not self.uri.startswith("bolt://"):
             return {}
         if self._raw is None:
-            self._raw = await RawBolt.connect(self.uri, self.auth)
+            self._raw = await RawBolt.connect(self.uri, self.auth, self.db)
         raw = self._raw
         return {
-            "trivial read, raw Bolt": lambda i: raw.run(self.FLOOR_READ, {}),
+            "trivial read, raw Bolt": lambda i: raw.run(self.FLOOR_READ, {}, read=True),
             "trivial write tx, raw Bolt": lambda i: raw.run(self.FLOOR_WRITE, {"v": i}),
         }
 
     async def close(self) -> None:
-        if self._raw is not None:
-            await self._raw.close()
-        await self.ours.close()
-        await self.admin.close()
+        try:
+            if self._raw is not None:
+                raw, self._raw = self._raw, None
+                await raw.close()
+        finally:
+            await self.ours.close()
+            await self.admin.close()
 
 
 @contextlib.asynccontextmanager

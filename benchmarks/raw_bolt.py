@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 _MAGIC = b"\x60\x60\xb0\x17"
 _BOLT_5_0 = b"\x00\x00\x00\x05"
-_HELLO, _RUN, _PULL = 0x01, 0x10, 0x3F
-_SUCCESS, _FAILURE = 0x70, 0x7F
+_HELLO, _RESET, _RUN, _PULL = 0x01, 0x0F, 0x10, 0x3F
+_SUCCESS, _IGNORED, _FAILURE = 0x70, 0x7E, 0x7F
 _MAX_CHUNK = 0xFFFF
 
 
@@ -60,14 +60,16 @@ def message(signature: int, *fields: Any) -> bytes:
 
 
 class RawBolt:
-    """One connection; ``run`` is one auto-commit query (not safe for concurrent calls)."""
+    """One connection to one database; ``run`` is one auto-commit query (not safe for
+    concurrent calls). A failed query raises, and the connection is reset for the next one."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 database: str) -> None:
+        self.reader, self.writer, self.database = reader, writer, database
 
     @classmethod
-    async def connect(cls, uri: str, auth: tuple[str, str]) -> RawBolt:
-        """Connect to a plain ``bolt://`` URI and log in."""
+    async def connect(cls, uri: str, auth: tuple[str, str], database: str) -> RawBolt:
+        """Connect to a plain ``bolt://`` URI and log in; queries go to ``database``."""
         parts = urlsplit(uri)
         if parts.scheme != "bolt":
             raise ValueError(f"raw_bolt speaks plain bolt:// only, not {uri}")
@@ -76,28 +78,38 @@ class RawBolt:
         if (agreed := await reader.readexactly(4)) != _BOLT_5_0:
             writer.close()
             raise ConnectionError(f"the server refused Bolt 5.0 (answered {agreed.hex()})")
-        conn = cls(reader, writer)
+        conn = cls(reader, writer, database)
         writer.write(message(_HELLO, {"user_agent": "graph-layer-raw-bolt/1", "scheme": "basic",
                                       "principal": auth[0], "credentials": auth[1]}))
-        await conn._replies(1)
+        if failure := await conn._summaries(1):
+            await conn.close()
+            raise ConnectionError(f"raw_bolt: the server refused the login: {failure!r}")
         return conn
 
-    async def run(self, query: str, params: dict[str, Any]) -> None:
+    async def run(self, query: str, params: dict[str, Any], read: bool = False) -> None:
         """RUN and PULL all; returns when the server has sent the last record and committed."""
-        self.writer.write(message(_RUN, query, params, {}) + message(_PULL, {"n": -1}))
-        await self._replies(2)
+        extra = {"db": self.database, **({"mode": "r"} if read else {})}
+        self.writer.write(message(_RUN, query, params, extra) + message(_PULL, {"n": -1}))
+        if failure := await self._summaries(2):
+            self.writer.write(message(_RESET))  # out of the FAILED state for the next query
+            await self._summaries(1)
+            raise RuntimeError(f"raw_bolt: the server failed the query: {failure!r}")
 
-    async def _replies(self, successes: int) -> None:
-        """Read messages (records unread) until ``successes`` SUCCESS ones; raise on FAILURE."""
-        while successes:
+    async def _summaries(self, count: int) -> bytes | None:
+        """Read messages (records unread) until ``count`` summaries (SUCCESS, FAILURE or
+        IGNORED); return the first FAILURE's fields, if any."""
+        failure = None
+        while count:
             body = b""
             while size := struct.unpack(">H", await self.reader.readexactly(2))[0]:
                 body += await self.reader.readexactly(size)
             if not body:
                 continue  # a NOOP chunk
-            if body[1] == _FAILURE:
-                raise RuntimeError(f"raw_bolt: the server failed the query: {body[2:]!r}")
-            successes -= body[1] == _SUCCESS
+            if body[1] in (_SUCCESS, _IGNORED, _FAILURE):
+                count -= 1
+                if body[1] == _FAILURE and failure is None:
+                    failure = body[2:]
+        return failure
 
     async def close(self) -> None:
         self.writer.close()

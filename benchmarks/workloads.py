@@ -17,7 +17,7 @@ from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.utils import utc_now
 
 from benchmarks.data import SEARCH_WORD
-from benchmarks.peers import Peer
+from benchmarks.peers import Neo4jPeer, Peer
 from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
 from graph_layer.executor import timing_log
@@ -58,10 +58,13 @@ class Recorder:
 
     async def fired(self, workload: str, call: str, layer: str, coro: Awaitable[Any]) -> None:
         """``timed`` for a write Chainlit fires and forgets: a failure is logged there and the
-        conversation goes on, so here it becomes a finding and the workload goes on."""
+        conversation goes on, so a peer's failure becomes a finding (and no sample) and the
+        workload goes on. Ours still ends the run: it is a bug to fix, not a figure."""
         try:
             await self.timed(workload, call, layer, coro)
-        except Exception as err:  # any failure of the peer is the finding
+        except Exception as err:  # any failure of a peer is the finding
+            if layer == Neo4jPeer.name:
+                raise
             log.warning("bench: %s %s raised %r", layer, call, err)
             self.finding(layer, workload, False, f"{call} raised {type(err).__name__}: {err}")
             self.raised.append(self.findings[-1])

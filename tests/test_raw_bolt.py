@@ -1,5 +1,6 @@
 """The benchmarks' bare Bolt client (``benchmarks.raw_bolt``) against the real server: the
-parameters it packs arrive as sent, and a failed query raises."""
+parameters it packs arrive as sent in the database it names, a failed query raises and the
+connection answers the next one, and a refused login raises."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ async def test_parameters_arrive_as_sent_and_failures_raise(clean_db: Server,
                                                             driver: AsyncDriver) -> None:
     if not clean_db.uri.startswith("bolt://"):
         pytest.skip("raw_bolt speaks plain bolt:// only")
-    raw = await RawBolt.connect(clean_db.uri, clean_db.auth)
+    with pytest.raises(ConnectionError, match="refused the login"):
+        await RawBolt.connect(clean_db.uri, (clean_db.auth[0], "not the password"),
+                              clean_db.database)
+    raw = await RawBolt.connect(clean_db.uri, clean_db.auth, clean_db.database)
     try:
         await raw.run("CREATE (n:RawBoltCheck) SET n = $flat WITH n "
                       "UNWIND keys($map) AS k "
@@ -35,10 +39,14 @@ async def test_parameters_arrive_as_sent_and_failures_raise(clean_db: Server,
                        "map": VALUES["map"]})
         with pytest.raises(RuntimeError, match="SyntaxError"):
             await raw.run("THIS IS NOT CYPHER", {})
+        await raw.run("CREATE (:RawBoltCheck {after: 'the failure'})", {})  # reset, usable
+        await raw.run("MATCH (n:RawBoltCheck) RETURN n", {}, read=True)
     finally:
         await raw.close()
-    rows = await query(driver, "MATCH (n:RawBoltCheck) RETURN properties(n) AS p, "
+    rows = await query(driver, "MATCH (n:RawBoltCheck) WHERE n.after IS NULL "
+                               "RETURN properties(n) AS p, "
                                "COLLECT { MATCH (n)-->(e) RETURN [e.k, e.i, e.deep] } AS map")
+    assert await query(driver, "MATCH (n:RawBoltCheck {after: 'the failure'}) RETURN n.after")
     assert rows[0]["p"] == {k: v for k, v in VALUES.items() if k not in ("map", "none")}
     assert sorted(rows[0]["map"]) == sorted(
         [k, v[0], v[1]["deep"]] for k, v in VALUES["map"].items())
