@@ -101,10 +101,10 @@ async def probe(warm: int, blocks: int, block: int) -> None:
         await peer.load(resume)
         await peer.settle()
 
-        def step(kind: str, text: str, step_id: str | None = None) -> dict[str, Any]:
+        def step(kind: str, text: str) -> dict[str, Any]:
             now = utc_now()
             return step_params({
-                "id": step_id or str(uuid.uuid4()), "threadId": thread_id, "parentId": run_id,
+                "id": str(uuid.uuid4()), "threadId": thread_id, "parentId": run_id,
                 "type": kind, "name": "Assistant" if kind.endswith("message") else "search",
                 "output": text, "createdAt": now, "start": now, "end": now, "metadata": {},
                 "isError": False, "streaming": False, "waitForAnswer": False})
