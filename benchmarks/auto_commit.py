@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import neo4j
@@ -58,6 +58,36 @@ async def compare(label: str, ways: dict[str, Way], warm: int, blocks: int, bloc
     return {name: pct(values, 0.5) for name, values in times.items()}
 
 
+async def compare_lines(lines: dict[str, dict[str, Way]], at_once_lines: tuple[str, ...],
+                        warm: int, blocks: int, block: int,
+                        note: Callable[[dict[str, float]], str] | None = None) -> None:
+    """``compare`` every line one call at a time, then the ``at_once_lines`` 20 calls at a
+    time (a fifth of the blocks' rounds and of the warm-up); ``note`` adds a line from each
+    comparison's p50s."""
+    print(f"one call at a time ({blocks} blocks of {block} calls of each way, taking turns, "
+          f"after {warm} unrecorded), ms per call:")
+    schedule = [(label, warm, block, 1) for label in lines]
+    schedule += [(label, max(1, warm // 20), max(1, block // 5), 20) for label in at_once_lines]
+    for label, warm_calls, rounds, at_once in schedule:
+        if at_once > 1 and label == at_once_lines[0]:
+            print(f"20 calls at once ({blocks} blocks of {rounds} rounds of each way), ms per "
+                  "call (a round's time / 20):")
+        p50 = await compare(label, lines[label], warm_calls, blocks, rounds, at_once)
+        if note is not None:
+            print(f"  {label:32s} {note(p50)}")
+
+
+def probe_main(probe: Callable[[int, int, int], Coroutine[Any, Any, None]],
+               what: str) -> Callable[[int, int, int], None]:
+    """The typer command of a probe taking ``warm``, ``blocks`` and ``block``."""
+    def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
+             blocks: int = typer.Option(8, help="Blocks of each way, taking turns."),
+             block: int = typer.Option(50, help="Recorded calls in a block.")) -> None:
+        asyncio.run(probe(warm, blocks, block))
+    main.__doc__ = f"Print the {what} figures."
+    return main
+
+
 async def probe(warm: int, blocks: int, block: int) -> None:
     async with scratch_peer() as peer:
         layer = peer.ours
@@ -86,25 +116,13 @@ async def probe(warm: int, blocks: int, block: int) -> None:
                 peer, queries.get("thread/get_thread").text,
                 lambda: {"threadId": resume["id"]}, read=True)
         try:
-            print(f"one call at a time ({blocks} blocks of {block} calls of each way, taking "
-                  f"turns, after {warm} unrecorded), ms per call:")
-            for label, ways in lines.items():
-                await compare(label, ways, warm, blocks, block, at_once=1)
-            print(f"20 calls at once ({blocks} blocks of {max(1, block // 5)} rounds of each "
-                  "way), ms per call (a round's time / 20):")
-            for label in ("trivial write", "upsert_step (new message)"):
-                await compare(label, lines[label], max(1, warm // 20), blocks,
-                              max(1, block // 5), at_once=20)
+            await compare_lines(lines, ("trivial write", "upsert_step (new message)"),
+                                warm, blocks, block)
         finally:
             await layer.delete_thread(thread_id)
 
 
-def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
-         blocks: int = typer.Option(8, help="Blocks of each way, taking turns."),
-         block: int = typer.Option(50, help="Recorded calls in a block.")) -> None:
-    """Print the managed and auto-commit figures."""
-    asyncio.run(probe(warm, blocks, block))
-
+main = probe_main(probe, "managed and auto-commit")
 
 if __name__ == "__main__":
     typer.run(main)

@@ -32,7 +32,7 @@ import typer
 from chainlit.user import User
 
 from benchmarks import data as ds
-from benchmarks.auto_commit import compare
+from benchmarks.auto_commit import compare_lines, probe_main
 from benchmarks.cost_split import Way
 from benchmarks.peers import Neo4jPeer, scratch_peer
 from benchmarks.raw_bolt import RawBolt
@@ -138,28 +138,15 @@ async def probe(warm: int, blocks: int, block: int) -> None:
                 lambda i: {"threadId": resume.threads[0].id}, read=True),
         }
         try:
-            print(f"one call at a time ({blocks} blocks of {block} calls of each way, taking "
-                  f"turns, after {warm} unrecorded), ms per call:")
-            for label, ways in lines.items():
-                p50 = await compare(label, ways, warm, blocks, block, at_once=1)
-                print(f"  {label:32s} the driver adds {p50['driver'] - p50['raw Bolt']:5.2f} ms")
-            print(f"20 calls at once ({blocks} blocks of {max(1, block // 5)} rounds of each "
-                  "way), ms per call (a round's time / 20):")
-            for label in ("trivial write", "upsert_step (new message)"):
-                p50 = await compare(label, lines[label], max(1, warm // 20), blocks,
-                                    max(1, block // 5), at_once=20)
-                print(f"  {label:32s} the driver adds {p50['driver'] - p50['raw Bolt']:5.2f} ms")
+            await compare_lines(
+                lines, ("trivial write", "upsert_step (new message)"), warm, blocks, block,
+                note=lambda p50: f"the driver adds {p50['driver'] - p50['raw Bolt']:5.2f} ms")
         finally:
             await layer.delete_thread(thread_id)
             await layer.delete_thread(resume.threads[0].id)
 
 
-def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
-         blocks: int = typer.Option(8, help="Blocks of each way, taking turns."),
-         block: int = typer.Option(50, help="Recorded calls in a block.")) -> None:
-    """Print the raw Bolt and driver figures."""
-    asyncio.run(probe(warm, blocks, block))
-
+main = probe_main(probe, "raw Bolt and driver")
 
 if __name__ == "__main__":
     typer.run(main)
