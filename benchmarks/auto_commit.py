@@ -107,7 +107,8 @@ async def probe(warm: int, blocks: int, block: int) -> None:
             "trivial read": both_ways(peer, peer.FLOOR_READ, dict, read=True),
             "trivial write": both_ways(peer, peer.FLOOR_WRITE, lambda: {"v": 1}, read=False),
             "upsert_step (new message)": both_ways(
-                peer, queries.get("step/upsert_step").text, message, read=False),
+                peer, queries.get("step/upsert_step").text, lambda: {"rows": [message()]},
+                read=False),
         }
         found = await peer._q(LONGEST_RESUME_THREAD, most=200)
         if found:

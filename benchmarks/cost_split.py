@@ -113,6 +113,9 @@ async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
         return layer.executor.auto_commit("cost-split", neo4j.Query(text), params,
                                           neo4j.WRITE_ACCESS)
 
+    def one(row: dict[str, Any]) -> dict[str, Any]:  # upsert_step takes rows (a batch of one)
+        return {"rows": [row]}
+
     def message(text: str, kind: str = "assistant_message") -> dict[str, Any]:
         now = utc_now()
         return step_params({
@@ -139,11 +142,11 @@ async def write_split(peer: Neo4jPeer, warm: int, reps: int) -> None:
             peer.FLOOR_WRITE, {"v": i, **stamps(False)}),
         "floor + 4 unused ISO text params": lambda i: write(
             peer.FLOOR_WRITE, {"v": i, **stamps(True)}),
-        "upsert_step, message with text": lambda i: write(upsert, message(text)),
-        "upsert_step, tool step with text": lambda i: write(upsert, message(text, "tool")),
-        "upsert_step, message without text": lambda i: write(upsert, message("")),
-        "upsert_step again, same text": lambda i: write(upsert, again),
-        "upsert_step again, new text": lambda i: write(upsert, edited(i)),
+        "upsert_step, message with text": lambda i: write(upsert, one(message(text))),
+        "upsert_step, tool step with text": lambda i: write(upsert, one(message(text, "tool"))),
+        "upsert_step, message without text": lambda i: write(upsert, one(message(""))),
+        "upsert_step again, same text": lambda i: write(upsert, one(again)),
+        "upsert_step again, new text": lambda i: write(upsert, one(edited(i))),
         "minimal upsert, with text": lambda i: write(MINIMAL_UPSERT, message(text)),
     }
     block = max(1, reps // BLOCKS)

@@ -115,24 +115,26 @@ async def probe(warm: int, blocks: int, block: int) -> None:
         lines = {
             "trivial read": two_ways(peer, pool, peer.FLOOR_READ, lambda i: {}, read=True),
             "trivial write": two_ways(peer, pool, peer.FLOOR_WRITE, lambda i: {"v": i}),
-            "upsert_user (new user)": two_ways(peer, pool, q("user/upsert_user").text, lambda i: {
-                "identifier": f"driver-split-{uuid.uuid4()}", "newId": str(uuid.uuid4()),
-                "now": iso_utc(utc_now()), "metadata": "{}", "displayName": None}),
+            "upsert_user (new user)": two_ways(
+                peer, pool, q("user/upsert_user").text, lambda i: {"rows": [{
+                    "identifier": f"driver-split-{uuid.uuid4()}", "newId": str(uuid.uuid4()),
+                    "now": iso_utc(utc_now()), "metadata": "{}", "displayName": None}]}),
             "update_thread (rename)": two_ways(
-                peer, pool, q("thread/update_thread").text, lambda i: {
+                peer, pool, q("thread/update_thread").text, lambda i: {"rows": [{
                     "threadId": thread_id, "userId": user.id, "props": {"name": f"name {i}"},
-                    "now": iso_utc(utc_now())}),
+                    "now": iso_utc(utc_now())}]}),
             "upsert_step (new message)": two_ways(
                 peer, pool, q("step/upsert_step").text,
-                lambda i: step("assistant_message", answer)),
+                lambda i: {"rows": [step("assistant_message", answer)]}),
             "upsert_step (new tool step)": two_ways(
-                peer, pool, q("step/upsert_step").text, lambda i: step("tool", answer)),
+                peer, pool, q("step/upsert_step").text,
+                lambda i: {"rows": [step("tool", answer)]}),
             "upsert_step (same again)": two_ways(
-                peer, pool, q("step/upsert_step").text, lambda i: again),
+                peer, pool, q("step/upsert_step").text, lambda i: {"rows": [again]}),
             "upsert_feedback": two_ways(
-                peer, pool, q("feedback/upsert_feedback").text, lambda i: {
+                peer, pool, q("feedback/upsert_feedback").text, lambda i: {"rows": [{
                     "forId": run_id, "feedbackId": None, "newId": str(uuid.uuid4()),
-                    "value": i % 2, "comment": None, "now": iso_utc(utc_now())}),
+                    "value": i % 2, "comment": None, "now": iso_utc(utc_now())}]}),
             "get_thread (200 steps)": two_ways(
                 peer, pool, q("thread/get_thread").text,
                 lambda i: {"threadId": resume.threads[0].id}, read=True),

@@ -60,7 +60,7 @@ async def main() -> None:
                                    "cursorTime": far[0], "cursorId": far[1], "feedback": None,
                                    "first": 35}),
         ("thread/get_thread", {"threadId": big}),
-        ("step/upsert_step", step_params(step_dict(step))),
+        ("step/upsert_step", {"rows": [step_params(step_dict(step))]}),
         ("thread/delete_thread", {"threadId": scratch, "now": iso_utc(now)}),
     ]
     for name, params in cases:

@@ -18,7 +18,8 @@ from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
 from graph_layer import queries
-from graph_layer.errors import DatabaseError, InvalidInputError
+from graph_layer.batching import RowBatcher
+from graph_layer.errors import DatabaseError, InvalidInputError, QueryFileError
 from graph_layer.settings import Neo4jSettings
 
 log = logging.getLogger("graph_layer")
@@ -115,6 +116,7 @@ class Executor:
         # Chainlit fires writes as unobserved tasks: beyond the pool size they would fail after
         # connection_acquisition_timeout and be lost, so extra queries wait here instead.
         self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
+        self._batchers: dict[str, RowBatcher] = {}
 
     async def auto_commit(self, name: str, query: neo4j.Query, params: dict[str, Any],
                            access_mode: str) -> neo4j.EagerResult:
@@ -168,6 +170,22 @@ class Executor:
         if timing_log.isEnabledFor(logging.DEBUG):
             _log_timing(name, len(records), summary, start)
         return [row_of(record, query.plain_values) for record in records]
+
+    async def run_row(self, name: str, row: dict[str, Any]) -> Row:
+        """Run query ``name`` (a ``// batch:`` file) for one row and return that row's result;
+        rows given at the same moment by concurrent callers share one transaction (see
+        ``batching``). Raises as ``run`` does."""
+        batcher = self._batchers.get(name)
+        if batcher is None:
+            key = queries.get(name).batch_key
+            if key is None:
+                raise QueryFileError(f"cypher/{name}.cypher has no '// batch:' line")
+
+            async def run_rows(rows: list[Row]) -> list[Row]:
+                return await self.run(name, rows=rows)
+
+            batcher = self._batchers[name] = RowBatcher(name, run_rows, key)
+        return await batcher.run(row)
 
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL, upgrades), retried

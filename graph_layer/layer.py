@@ -136,6 +136,11 @@ class Neo4jDataLayer(BaseDataLayer):
             await self.setup()
         return await self.executor.run(name, **params)
 
+    async def _run_row(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
+        if not self._schema_ready:
+            await self.setup()
+        return await self.executor.run_row(name, row)
+
     async def close(self) -> None:
         """Close the driver if the layer created it, and the storage client."""
         if self._driver is not None and self._owns_driver:
@@ -164,15 +169,14 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def create_user(self, user: User) -> PersistedUser | None:
         """Upsert by identifier: id and createdAt are kept, metadata is replaced by the login's."""
-        rows = await self._run(
-            "user/upsert_user",
-            identifier=require_id(user.identifier, "user identifier"),
-            newId=str(uuid.uuid4()),
-            now=_now(),
-            metadata=to_json(user.metadata or {}, "user.metadata"),
-            displayName=check_text(user.display_name, "user.display_name"),
-        )
-        return self._user(rows[0]["user"])
+        result = await self._run_row("user/upsert_user", {
+            "identifier": require_id(user.identifier, "user identifier"),
+            "newId": str(uuid.uuid4()),
+            "now": _now(),
+            "metadata": to_json(user.metadata or {}, "user.metadata"),
+            "displayName": check_text(user.display_name, "user.display_name"),
+        })
+        return self._user(result["user"])
 
     async def delete_user_session(self, id: str) -> bool:
         """Chainlit's documented hook; sessions are not stored in the graph, so nothing to do."""
@@ -209,13 +213,12 @@ class Neo4jDataLayer(BaseDataLayer):
         props = thread_props(name, metadata, tags)
         if user_id is not None:
             require_id(user_id, "user_id")
-        rows = await self._run(
-            "thread/update_thread",
-            threadId=thread_id, userId=user_id, props=props, now=_now(),
-        )
-        if not rows:
+        result = await self._run_row("thread/update_thread", {
+            "threadId": thread_id, "userId": user_id, "props": props, "now": _now(),
+        })
+        status = result["status"]
+        if status is None:
             raise NotFoundError(f"update_thread({thread_id!r}): no user with id {user_id!r}")
-        status = rows[0]["status"]
         if status == "owned":
             raise OwnershipError(
                 f"update_thread({thread_id!r}): thread belongs to another user; not changed"
@@ -293,8 +296,8 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def _upsert_step(self, step_dict: StepDict) -> None:
         params = step_params(dict(step_dict))
-        rows = await self._run("step/upsert_step", **params)
-        status, owner = rows[0]["status"], rows[0]["stepThreadId"]
+        result = await self._run_row("step/upsert_step", params)
+        status, owner = result["status"], result["stepThreadId"]
         if status == "deleted":
             log.info("graph_layer: step %s ignored: thread %s was deleted",
                      params["stepId"], params["threadId"])
@@ -354,16 +357,15 @@ class Neo4jDataLayer(BaseDataLayer):
         if key:
             write.props["objectKey"] = key
         try:
-            rows = await self._run(
-                "element/upsert_element",
-                threadId=write.thread_id, elementId=write.element_id, forId=write.for_id,
-                props=write.props, now=_now(),
-            )
+            result = await self._run_row("element/upsert_element", {
+                "threadId": write.thread_id, "elementId": write.element_id,
+                "forId": write.for_id, "props": write.props, "now": _now(),
+            })
         except Exception:
             if key:
                 await elements.delete_files(self.storage_client, [key])
             raise
-        status, owner = rows[0]["status"], rows[0]["elementThreadId"]
+        status, owner = result["status"], result["elementThreadId"]
         if status == "ok" and owner != write.thread_id:
             raise OwnershipError(
                 f"element {write.element_id} belongs to thread {owner}, not {write.thread_id}"
@@ -395,15 +397,14 @@ class Neo4jDataLayer(BaseDataLayer):
         for_id = require_id(feedback.forId, "feedback.forId")
         if feedback.value not in (0, 1) or isinstance(feedback.value, bool):
             raise InvalidInputError(f"feedback.value must be 0 or 1, got {feedback.value!r}")
-        rows = await self._run(
-            "feedback/upsert_feedback",
-            forId=for_id, feedbackId=feedback.id or None, newId=str(uuid.uuid4()),
-            value=feedback.value, comment=check_text(feedback.comment, "feedback.comment"),
-            now=_now(),
-        )
-        if not rows:
+        result = await self._run_row("feedback/upsert_feedback", {
+            "forId": for_id, "feedbackId": feedback.id or None, "newId": str(uuid.uuid4()),
+            "value": feedback.value, "comment": check_text(feedback.comment, "feedback.comment"),
+            "now": _now(),
+        })
+        if result["id"] is None:
             raise NotFoundError(f"upsert_feedback: no step {for_id!r} to rate")
-        return str(rows[0]["id"])
+        return str(result["id"])
 
     async def delete_feedback(self, feedback_id: str) -> bool:
         """Delete a feedback by id; True if it existed."""

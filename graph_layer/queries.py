@@ -10,8 +10,11 @@ Each file starts with ``//`` header lines::
 ``mode`` is ``read`` or ``write`` (reads are routed to READ servers); ``params`` lists every
 ``$parameter`` the query uses, exactly. An optional ``// values: plain`` promises that the
 rows hold only maps, lists and scalars (no node, relationship or path), so the executor skips
-converting them (``tests/test_executor_rows.py`` checks the promise on real data). An
-analytics query marked ``// reads: summaries`` gets the thread and turn summaries refreshed
+converting them (``tests/test_executor_rows.py`` checks the promise on real data). A write
+whose only parameter is ``$rows`` (``UNWIND $rows AS row``) may say ``// batch: <key>``: its
+callers give one row each, and concurrent rows share a transaction, sorted by that key
+(``Executor.run_row``, ``batching.RowBatcher``). An analytics query marked
+``// reads: summaries`` gets the thread and turn summaries refreshed
 (``AnalyticsDB.refresh_summaries``) before it runs. Names are the path below ``cypher/``
 without the suffix, e.g. ``thread/update_thread``.
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 from graph_layer.errors import QueryFileError
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_HEADER = re.compile(r"^//\s*(mode|params|returns|values|reads)\s*:(.*)$")
+_HEADER = re.compile(r"^//\s*(mode|params|returns|values|reads|batch)\s*:(.*)$")
 
 
 def cypher_root() -> Path:
@@ -50,6 +53,7 @@ class Query:
     description: str
     plain_values: bool = False
     reads_summaries: bool = False
+    batch_key: str | None = None
 
     @property
     def is_read(self) -> bool:
@@ -108,8 +112,12 @@ def parse_query(name: str, path: Path) -> Query:
     reads = header.get("reads", "")
     if reads not in ("", "summaries"):
         raise QueryFileError(f"{path}: '// reads:' can only be 'summaries', got {reads!r}")
+    batch_key = header.get("batch") or None
+    if batch_key is not None and (mode != "write" or declared != {"rows"}):
+        raise QueryFileError(f"{path}: '// batch:' needs a write whose only parameter is $rows")
     return Query(name, path, body.strip(), declared, mode, " ".join(description).strip(),
-                 plain_values=values == "plain", reads_summaries=reads == "summaries")
+                 plain_values=values == "plain", reads_summaries=reads == "summaries",
+                 batch_key=batch_key)
 
 
 @cache

@@ -45,6 +45,10 @@ def test_malformed_query_files_are_refused(tmp_path: Path) -> None:
         queries.parse_query("x", bad)
     bad.write_text("// mode: read\n// params: a\n// values: plain\nRETURN $a\n")
     assert queries.parse_query("x", bad).plain_values
+    bad.write_text("// mode: write\n// params: a, rows\n// batch: a\nUNWIND $rows AS r RETURN $a\n")
+    with pytest.raises(QueryFileError, match="batch"):
+        queries.parse_query("x", bad)
+    assert queries.get("step/upsert_step").batch_key == "threadId"
     with pytest.raises(QueryFileError, match="no query file"):
         queries.get("nope/none")
     q = queries.get("user/get_user")

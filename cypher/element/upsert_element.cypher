@@ -1,35 +1,43 @@
-// Idempotent upsert of an element: creates the thread and a placeholder `run` step for forId when
-// missing, links (:Thread)-[:CONTAINS]->(:Element) and (:Step)-[:CONTAINS]->(:Element). An element
-// never moves to another thread; a deleted thread is left alone.
+// Idempotent upserts of elements, one per row of $rows (threadId, elementId, forId, props,
+// now): creates the thread and a placeholder `run` step for forId when missing, links
+// (:Thread)-[:CONTAINS]->(:Element) and (:Step)-[:CONTAINS]->(:Element). An element never
+// moves to another thread; a deleted thread is left alone. One alone, or the elements of
+// concurrent callers in one transaction (batching.RowBatcher).
 // mode: write
-// params: threadId, elementId, forId, props, now
-// returns: status ('ok' | 'deleted'), elementThreadId
-MERGE (t:Thread {id: $threadId})
-ON CREATE SET t.createdAt = datetime($now), t.lastActivity = datetime($now)
-SET t._lock = true
-REMOVE t._lock
-WITH t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
-CALL (t, status) {
-  WITH t WHERE status = 'ok'
-  MERGE (e:Element {id: $elementId})
-  ON CREATE SET e.threadId = $threadId
-  WITH t, e WHERE e.threadId = $threadId
-  SET e += $props
-  MERGE (t)-[:CONTAINS]->(e)
-  WITH t, e
-  CALL (e) {
-    OPTIONAL MATCH (old:Step)-[r:CONTAINS]->(e)
-    WHERE $forId IS NULL OR old.id <> $forId
-    DELETE r
+// params: rows
+// batch: threadId
+// returns: per row, in order: status ('ok' | 'deleted'), elementThreadId
+UNWIND $rows AS row
+CALL (row) {
+  MERGE (t:Thread {id: row.threadId})
+  ON CREATE SET t.createdAt = datetime(row.now), t.lastActivity = datetime(row.now)
+  SET t._lock = true
+  REMOVE t._lock
+  WITH row, t, CASE WHEN t:Deleted THEN 'deleted' ELSE 'ok' END AS status
+  CALL (row, t, status) {
+    WITH row, t WHERE status = 'ok'
+    MERGE (e:Element {id: row.elementId})
+    ON CREATE SET e.threadId = row.threadId
+    WITH row, t, e WHERE e.threadId = row.threadId
+    SET e += row.props
+    MERGE (t)-[:CONTAINS]->(e)
+    WITH row, t, e
+    CALL (row, e) {
+      OPTIONAL MATCH (old:Step)-[r:CONTAINS]->(e)
+      WHERE row.forId IS NULL OR old.id <> row.forId
+      DELETE r
+    }
+    WITH row, t, e WHERE row.forId IS NOT NULL
+    MERGE (s:Step {id: row.forId})
+    ON CREATE SET t:AnalyticsStale,  // a new placeholder step changes the thread's shape
+                  s.threadId = row.threadId, s.userId = t.userId, s.type = 'run', s.name = '',
+                  s.placeholder = true, s.createdAt = datetime(row.now), s.start = datetime(row.now)
+    WITH row, t, e, s WHERE s.threadId = row.threadId
+    MERGE (t)-[:CONTAINS]->(s)
+    MERGE (s)-[:CONTAINS]->(e)
   }
-  WITH t, e WHERE $forId IS NOT NULL
-  MERGE (s:Step {id: $forId})
-  ON CREATE SET t:AnalyticsStale,  // a new placeholder step changes the thread's shape
-                s.threadId = $threadId, s.userId = t.userId, s.type = 'run', s.name = '',
-                s.placeholder = true, s.createdAt = datetime($now), s.start = datetime($now)
-  WITH t, e, s WHERE s.threadId = $threadId
-  MERGE (t)-[:CONTAINS]->(s)
-  MERGE (s)-[:CONTAINS]->(e)
+  WITH row, status
+  OPTIONAL MATCH (e:Element {id: row.elementId})
+  RETURN status, e.threadId AS elementThreadId
 }
-OPTIONAL MATCH (e:Element {id: $elementId})
-RETURN status, e.threadId AS elementThreadId
+RETURN status, elementThreadId

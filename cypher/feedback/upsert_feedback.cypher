@@ -1,26 +1,39 @@
-// Keep one feedback per step: update the step's feedback if it has one, else create it with the
-// given id (when that id is free) or a new one. Locks the step's thread (marking it
-// :AnalyticsStale: the turn's feedback changed), as every write to its steps and feedback
-// does, so concurrent upserts serialise. No row back means the step does not exist.
+// Keep one feedback per step, one row of $rows each (forId, feedbackId, newId, value, comment,
+// now): update the step's feedback if it has one, else create it with the given id (when that
+// id is free) or a new one. Locks the step's thread (marking it :AnalyticsStale: the turn's
+// feedback changed), as every write to its steps and feedback does, so concurrent upserts
+// serialise. One alone, or the feedback of concurrent callers in one transaction
+// (batching.RowBatcher): the rows run in their steps' thread order, the order in which every
+// batch locks threads, so two batches never wait for each other's locks in a cycle.
 // mode: write
-// params: forId, feedbackId, newId, value, comment, now
-// returns: id
-MATCH (s:Step {id: $forId})
-OPTIONAL MATCH (t:Thread {id: s.threadId})
-SET t._lock = true, t:AnalyticsStale
-REMOVE t._lock
-WITH s
-OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
-WITH s, head(collect(current)) AS current
-OPTIONAL MATCH (given:Feedback {id: $feedbackId})
-WITH s, CASE
-          WHEN current IS NOT NULL THEN current.id
-          WHEN $feedbackId IS NOT NULL AND given IS NULL THEN $feedbackId
-          ELSE $newId
-        END AS feedbackId
-MERGE (f:Feedback {id: feedbackId})
-ON CREATE SET f.createdAt = datetime($now)
-SET f.value = $value, f.comment = $comment, f.forId = s.id, f.threadId = s.threadId,
-    f.updatedAt = datetime($now)
-MERGE (f)-[:RATED]->(s)
-RETURN f.id AS id
+// params: rows
+// batch: forId
+// returns: per row, in order: id (null: the step does not exist, nothing was written)
+UNWIND range(0, size($rows) - 1) AS i
+WITH i, $rows[i] AS row
+OPTIONAL MATCH (s:Step {id: row.forId})
+WITH i, row, s
+ORDER BY s.threadId
+OPTIONAL CALL (row, s) {
+  WITH row, s WHERE s IS NOT NULL
+  OPTIONAL MATCH (t:Thread {id: s.threadId})
+  SET t._lock = true, t:AnalyticsStale
+  REMOVE t._lock
+  WITH row, s
+  OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
+  WITH row, s, head(collect(current)) AS current
+  OPTIONAL MATCH (given:Feedback {id: row.feedbackId})
+  WITH row, s, CASE
+                 WHEN current IS NOT NULL THEN current.id
+                 WHEN row.feedbackId IS NOT NULL AND given IS NULL THEN row.feedbackId
+                 ELSE row.newId
+               END AS feedbackId
+  MERGE (f:Feedback {id: feedbackId})
+  ON CREATE SET f.createdAt = datetime(row.now)
+  SET f.value = row.value, f.comment = row.comment, f.forId = s.id, f.threadId = s.threadId,
+      f.updatedAt = datetime(row.now)
+  MERGE (f)-[:RATED]->(s)
+  RETURN f.id AS id
+}
+RETURN id
+ORDER BY i

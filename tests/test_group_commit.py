@@ -1,0 +1,208 @@
+"""Group commit (graph_layer.batching): concurrent step writes share transactions on the real
+server, and each caller still gets its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from chainlit.types import Feedback
+from chainlit.user import User
+from neo4j import AsyncDriver
+
+from graph_layer import DatabaseError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer.executor import timing_log
+from graph_layer.steps import step_params
+from tests.conftest import query
+from tests.factories import message, new_id, step
+
+pytestmark = pytest.mark.asyncio
+
+
+@contextmanager
+def transactions(name: str = "step/upsert_step") -> Iterator[list[int]]:
+    """The rows of every transaction of query ``name`` committed in the block, in order."""
+    sizes: list[int] = []
+
+    class Rows(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if getattr(record, "query", None) == name:
+                sizes.append(int(record.args[1]))  # type: ignore[index]
+
+    handler, level = Rows(logging.DEBUG), timing_log.level
+    timing_log.addHandler(handler)
+    timing_log.setLevel(logging.DEBUG)
+    try:
+        yield sizes
+    finally:
+        timing_log.removeHandler(handler)
+        timing_log.setLevel(level)
+
+
+async def _outputs(driver: AsyncDriver, thread_ids: list[str]) -> dict[str, str | None]:
+    rows = await query(driver, "MATCH (t:Thread)-[:CONTAINS]->(s:Step) WHERE t.id IN $ts "
+                               "RETURN s.id AS id, s.output AS output", ts=thread_ids)
+    return {str(r["id"]): r["output"] for r in rows}  # type: ignore[misc]
+
+
+async def test_concurrent_writes_share_transactions_and_every_one_lands(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    threads = [new_id() for _ in range(3)]
+    steps = [message(t, i, kind="assistant_message", output="") for t in threads
+             for i in range(20)]
+    with transactions() as sizes:
+        await asyncio.gather(*(layer.create_step(s) for s in steps))
+        # the update of each step races its neighbours' creates and updates
+        await asyncio.gather(*(layer.update_step(dict(s, output=f"answer {n}"))
+                               for n, s in enumerate(steps)))
+    assert sum(sizes) == 2 * len(steps)  # every write in exactly one transaction
+    assert len(sizes) < len(steps)  # and they shared: 120 writes, far fewer commits
+    assert max(sizes) == len(steps)  # a gather's writes all arrive before the first one goes
+    assert await _outputs(driver, threads) == {s["id"]: f"answer {n}"
+                                               for n, s in enumerate(steps)}
+    for thread_id in threads:  # each step's create and update in one transaction, in order
+        thread = await layer.get_thread(thread_id)
+        assert thread is not None and len(thread["steps"]) == 20
+
+
+async def test_create_then_update_of_one_step_in_one_transaction_keeps_the_update(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    first = message(thread_id, 1, kind="assistant_message", output="")
+    with transactions() as sizes:
+        await asyncio.gather(layer.create_step(first),
+                             layer.update_step(dict(first, output="final")))
+    assert sizes == [2]
+    assert await _outputs(driver, [thread_id]) == {first["id"]: "final"}
+
+
+async def test_a_row_the_server_refuses_fails_alone(
+    layer: Neo4jDataLayer, driver: AsyncDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    thread_id = new_id()
+    good = [message(thread_id, i, output=f"good {i}") for i in range(5)]
+    bad_step = message(thread_id, 9, output="bad")
+    bad = step_params(bad_step)
+    bad["props"]["output"] = {"a map": "is no property value"}  # refused by the server only
+    with transactions() as sizes:
+        results = await asyncio.gather(
+            *(layer.create_step(s) for s in good[:3]),
+            layer.executor.run_row("step/upsert_step", bad),
+            *(layer.create_step(s) for s in good[3:]),
+            return_exceptions=True)
+    assert "6 rows failed together" in caplog.text  # refused together, then each alone:
+    assert sizes == [1] * 5  # the five good ones committed (a failure logs no timing)
+    refused = results[3]
+    assert isinstance(refused, DatabaseError)
+    assert "cypher/step/upsert_step.cypher failed" in str(refused)
+    assert [r for i, r in enumerate(results) if i != 3] == [None] * 5
+    assert await _outputs(driver, [thread_id]) == {s["id"]: s["output"] for s in good}
+
+
+async def test_ownership_and_tombstones_are_each_callers_own(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    home, other, deleted = new_id(), new_id(), new_id()
+    owned = message(home, 1, output="mine")
+    await layer.create_step(owned)
+    await layer.create_step(message(deleted, 1))
+    await layer.delete_thread(deleted)
+    fine = message(other, 2, output="fine")
+    late = message(deleted, 3, output="late")
+    with transactions() as sizes:
+        results = await asyncio.gather(
+            layer.create_step(fine),
+            layer.create_step(dict(owned, threadId=other)),  # moving a step: refused
+            layer.create_step(late),  # into a deleted thread: ignored, as alone
+            return_exceptions=True)
+    assert sizes == [3]
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], OwnershipError)
+    assert await _outputs(driver, [home, other, deleted]) == {owned["id"]: "mine",
+                                                              fine["id"]: "fine"}
+
+
+async def test_a_cancelled_caller_leaves_the_others_waiting_for_nothing(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    steps = [step(thread_id, i, output=f"out {i}") for i in range(8)]
+    first = asyncio.create_task(layer.create_step(steps[0]))
+    await asyncio.sleep(0)  # its transaction is in flight
+    waiting = [asyncio.create_task(layer.create_step(s)) for s in steps[1:]]
+    await asyncio.sleep(0)
+    waiting[2].cancel()
+    done = await asyncio.gather(first, *waiting, return_exceptions=True)
+    assert isinstance(done[3], asyncio.CancelledError)
+    assert [d for i, d in enumerate(done) if i != 3] == [None] * 7
+    # the cancelled caller's row was already in the next transaction: it is written all the same
+    assert await _outputs(driver, [thread_id]) == {s["id"]: s["output"] for s in steps}
+    later = step(thread_id, 10, output="later")
+    await layer.create_step(later)  # the batcher goes on
+    assert (await _outputs(driver, [thread_id]))[later["id"]] == "later"
+
+
+async def test_users_threads_elements_and_feedback_share_transactions_too(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    names = [f"user-{i}" for i in range(6)]
+    with transactions("user/upsert_user") as sizes:
+        users = await asyncio.gather(*(layer.create_user(User(identifier=n))
+                                       for n in [*names, names[0]]))
+    assert sizes == [7]
+    assert [u.identifier for u in users if u] == [*names, names[0]]
+    assert users[0] and users[6] and users[0].id == users[6].id  # one login, twice at once
+    ids = [u.id for u in users[:6] if u]
+
+    threads = [new_id() for _ in ids]
+    taken = new_id()
+    await layer.update_thread(taken, user_id=ids[0])
+    with transactions("thread/update_thread") as sizes:
+        results = await asyncio.gather(
+            *(layer.update_thread(t, name=f"t{n}", user_id=u)
+              for n, (t, u) in enumerate(zip(threads, ids, strict=True))),
+            layer.update_thread(new_id(), user_id="nobody"),  # unknown user: refused alone
+            layer.update_thread(taken, user_id=ids[1]),  # another's thread: refused alone
+            return_exceptions=True)
+    assert sizes == [8]
+    assert results[:6] == [None] * 6
+    assert isinstance(results[6], NotFoundError) and isinstance(results[7], OwnershipError)
+    owners = await query(driver, "MATCH (u:User)-[:AUTHORED]->(t:Thread) WHERE t.id IN $ts "
+                                 "RETURN t.id AS t, u.id AS u, t.name AS name", ts=threads)
+    assert sorted((r["t"], r["u"], r["name"]) for r in owners) == sorted(
+        (t, u, f"t{n}") for n, (t, u) in enumerate(zip(threads, ids, strict=True)))
+    assert await query(driver, "MATCH (t:Thread) WHERE t.name IS NULL AND NOT t:Deleted "
+                               "AND NOT (t)<-[:AUTHORED]-() RETURN t") == []
+
+    runs = [step(t, 1, kind="run", name="on_message") for t in threads]
+    for run in runs:
+        await layer.create_step(run)
+    with transactions("element/upsert_element") as sizes:
+        await asyncio.gather(*(layer.create_element({
+            "id": new_id(), "threadId": r["threadId"], "forId": r["id"], "type": "text",
+            "name": f"note {n}", "display": "inline"}) for n, r in enumerate(runs)))
+    assert sizes == [6]
+    for n, run in enumerate(runs):
+        thread = await layer.get_thread(run["threadId"])
+        assert thread is not None
+        assert [e["name"] for e in thread["elements"]] == [f"note {n}"]
+
+    # the threads in reverse order: the query runs the rows in thread order, answers in theirs
+    rated = list(reversed(runs))
+    with transactions("feedback/upsert_feedback") as sizes:
+        got = await asyncio.gather(
+            *(layer.upsert_feedback(Feedback(forId=r["id"], value=n % 2, comment=f"c{n}"))
+              for n, r in enumerate(rated)),
+            layer.upsert_feedback(Feedback(forId=new_id(), value=1)),  # no such step
+            return_exceptions=True)
+    assert sizes == [7]
+    assert isinstance(got[6], NotFoundError)
+    stored = await query(driver, "MATCH (f:Feedback)-[:RATED]->(s:Step) RETURN s.id AS step, "
+                                 "f.id AS id, f.value AS value, f.comment AS comment")
+    assert sorted((r["step"], r["id"], r["value"], r["comment"]) for r in stored) == sorted(
+        (r["id"], got[n], n % 2, f"c{n}") for n, r in enumerate(rated))
