@@ -1,44 +1,54 @@
 """Group commit: rows that concurrent callers give one row-wise write query share a transaction.
 
-Chainlit fires its step writes as concurrent tasks. With twenty conversations at once, each
-write in a transaction of its own, the driver's per-call work on the client and each commit's
-work on the server queue up behind one another. A ``RowBatcher`` sends a row at once when
-nothing is in flight, collects the rows that arrive while a transaction runs, and sends them
-together as the next one (a query file that starts ``UNWIND $rows``). A lone caller waits for
-nothing; a busy moment costs one round trip and one commit for many rows
+Chainlit fires its writes as concurrent tasks. With twenty conversations at once, each write in
+a transaction of its own, the driver's per-call work on the client and each commit's work on
+the server queue up behind one another. A ``RowBatcher`` sends a caller's row at once when no
+transaction of its query is in flight, collects the rows that arrive while one is, and sends
+them together as the next (a query file that starts ``UNWIND`` over ``$rows``). A lone caller
+waits for nothing; a busy moment costs one round trip and one commit for many rows
 (``python -m benchmarks.group_commit``).
 
 Each row is all or nothing as before: its transaction commits every row or none. When a
-transaction of several rows fails for a reason the executor does not retry (a value the server
-refuses, say), each row runs again alone, so one caller's bad row is that caller's error only.
+transaction of several rows fails because of what a row holds (a value the driver or the server
+refuses), each row runs again alone, so one caller's bad row is that caller's error only. A
+transaction that stalls (waiting for a lock, or for the executor's retries in an outage) does
+not hold up the rows behind it for long: after ``stall_after`` seconds another transaction
+takes them, up to ``max_in_flight`` at once. A caller cancelled while its row waits has it
+written all the same (Chainlit's writes are fire-and-forget; an upsert is idempotent).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import Neo4jError
 
-from graph_layer.errors import DatabaseError, InvalidInputError
+from graph_layer.errors import DatabaseError
 
 log = logging.getLogger("graph_layer")
 
 Row = dict[str, Any]
 #: Runs the query with ``rows`` and returns one result row per row, in their order.
 RunRows = Callable[[list[Row]], Awaitable[list[Row]]]
+_Waiting = tuple[Row, "asyncio.Future[Row]", float]
+
+#: Neo4j errors about a statement's values or a schema rule: another row alone may pass.
+_DATA_ERRORS = ("Neo.ClientError.Statement.", "Neo.ClientError.Schema.")
 
 
-def _alone_may_differ(err: BaseException) -> bool:
-    """True when a row run alone may fare otherwise: the failure was about the data (a value
-    refused by the driver or the server), not the connection or a retried transient error
-    (those would fail each row again, one retry period after another)."""
-    if isinstance(err, InvalidInputError):
-        return True
+def _about_a_row(err: BaseException) -> bool:
+    """True when the failure may be one row's doing: a value the server refused (a statement
+    or schema error) or one the driver could not pack (``InvalidInputError`` and other
+    ``ValueError``s, ``TypeError``, ``OverflowError``). Not for a lost connection, a retried
+    transient error, a refused login or a missing database: every row would fail again."""
     cause = err.__cause__ if isinstance(err, DatabaseError) else err
-    return isinstance(cause, (Neo4jError, DriverError)) and not cause.is_retryable()
+    if isinstance(cause, Neo4jError):
+        return not cause.is_retryable() and (cause.code or "").startswith(_DATA_ERRORS)
+    return isinstance(err, (ValueError, TypeError, OverflowError))
 
 
 def _own_copy(err: Exception) -> Exception:
@@ -55,44 +65,80 @@ def _own_copy(err: Exception) -> Exception:
 class RowBatcher:
     """Runs one row-wise write query for many concurrent callers (see the module docstring).
 
-    At most one transaction is in flight; rows wait for the next one while it runs, at most
-    ``max_rows`` a transaction. A transaction's rows are sorted by ``order_key`` (stably), so
-    that transactions from several processes lock the same things in the same order.
+    A transaction takes the rows waiting when it starts, at most ``max_rows``, sorted (stably)
+    by ``order_key``: transactions then lock the same things in the same order.
     """
 
-    def __init__(self, name: str, run_rows: RunRows, order_key: str, max_rows: int = 100) -> None:
+    def __init__(self, name: str, run_rows: RunRows, order_key: str, *, max_rows: int = 100,
+                 stall_after: float = 0.25, max_in_flight: int = 4) -> None:
         self.name = name
         self.order_key = order_key
         self.max_rows = max_rows
+        self.stall_after = stall_after
+        self.max_in_flight = max_in_flight
         self._run_rows = run_rows
-        self._pending: list[tuple[Row, asyncio.Future[Row]]] = []
-        self._flusher: asyncio.Task[None] | None = None  # referenced while it runs
+        self._waiting: list[_Waiting] = []
+        self._flushers: set[asyncio.Task[None]] = set()
+        self._stall_check_due: float | None = None  # when the scheduled stall check runs
 
     async def run(self, row: Row) -> Row:
-        """The query's result row for ``row``, once a transaction holding it has committed;
-        raises what running ``row`` alone would raise."""
-        future: asyncio.Future[Row] = asyncio.get_running_loop().create_future()
-        self._pending.append((row, future))
-        if self._flusher is None:  # its first step runs after the callers ready now
-            self._flusher = asyncio.create_task(self._flush())
+        """The query's result row for ``row``, once a transaction holding it has committed.
+        Raises what running ``row`` alone raises (``DatabaseError``, ``InvalidInputError``)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Row] = loop.create_future()
+        self._waiting.append((row, future, time.monotonic()))
+        # a flusher of a closed event loop never finishes: forget it
+        self._flushers = {t for t in self._flushers if not t.done() and t.get_loop() is loop}
+        if not self._flushers:
+            self._start(loop)  # its first step runs after the callers ready now: one batch
+        else:
+            self._schedule_stall_check(loop, self.stall_after)
         return await future
+
+    def _schedule_stall_check(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
+        due = self._stall_check_due
+        if due is None or time.monotonic() > due + 1.0:  # none, or one of a closed loop
+            self._stall_check_due = time.monotonic() + delay
+            loop.call_later(delay, self._check_stall, loop)
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = loop.create_task(self._flush())
+        self._flushers.add(task)
+        task.add_done_callback(self._flushers.discard)
+
+    def _check_stall(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start another transaction when the oldest row has waited ``stall_after``."""
+        self._stall_check_due = None
+        if not self._waiting:
+            return
+        waited = time.monotonic() - self._waiting[0][2]
+        if waited < self.stall_after:
+            self._schedule_stall_check(loop, self.stall_after - waited)
+            return
+        if len(self._flushers) < self.max_in_flight:
+            self._start(loop)
+        self._schedule_stall_check(loop, self.stall_after)
 
     async def _flush(self) -> None:
         """Send the waiting rows, at most ``max_rows`` a transaction, until none wait. The
         callers a transaction wakes give their next rows to the next flusher, in one batch."""
-        batch: list[tuple[Row, asyncio.Future[Row]]] = []
+        batch: list[_Waiting] = []
         try:
-            while self._pending:
-                batch = self._pending[: self.max_rows]
-                del self._pending[: self.max_rows]
-                await self._commit(batch)
-        except asyncio.CancelledError:  # the loop is closing: so are the callers' waits
-            for _, future in batch + self._pending:
-                future.cancel()
-            self._pending.clear()
+            while self._waiting:
+                batch = self._waiting[: self.max_rows]
+                del self._waiting[: self.max_rows]
+                await self._commit([(row, future) for row, future, _ in batch])
+        except BaseException as err:  # cancelled with its loop, or a bug: settle every caller
+            stranded = batch + self._waiting
+            self._waiting = []
+            for _, future, _ in stranded:
+                if future.done():
+                    continue
+                if isinstance(err, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(err)
             raise
-        finally:
-            self._flusher = None
 
     async def _commit(self, batch: list[tuple[Row, asyncio.Future[Row]]]) -> None:
         """Run ``batch`` in one transaction and settle every caller's future."""
@@ -103,12 +149,13 @@ class RowBatcher:
                 raise DatabaseError(f"cypher/{self.name}.cypher returned {len(results)} rows "
                                     f"for {len(batch)}")
         except Exception as err:
-            if len(batch) > 1 and _alone_may_differ(err):
-                log.warning("graph_layer: %s: %d rows failed together (%s); each runs alone",
-                            self.name, len(batch), err)
+            if len(batch) > 1 and _about_a_row(err):
+                log.warning("graph_layer: query %s: %d rows failed together (%s); each runs "
+                            "alone", self.name, len(batch), err)
                 for item in batch:
                     await self._commit([item])
                 return
+            log.error("graph_layer: query %s failed (%d rows): %s", self.name, len(batch), err)
             for _, future in batch:
                 if not future.done():
                     future.set_exception(_own_copy(err))

@@ -151,8 +151,12 @@ class Executor:
         return its rows.
 
         Reads go to READ servers. A failure the retries do not cure is logged and raised as
-        DatabaseError naming the query file.
+        DatabaseError naming the query file; a value the driver cannot send, as
+        InvalidInputError.
         """
+        return await self._run(name, params, log_failure=True)
+
+    async def _run(self, name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
         query = queries.get(name)
         query.check_params(params)
         mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
@@ -162,10 +166,14 @@ class Executor:
                 records, summary, _ = await self.auto_commit(name, neo4j.Query(query.text),
                                                               params, mode)
         except (Neo4jError, DriverError) as err:
-            log.error("graph_layer: query %s failed: %s", name, err)
+            if log_failure:
+                log.error("graph_layer: query %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
         except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
             raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
+                from err
+        except OverflowError as err:  # an integer beyond 64 bits: refused while packing, unsent
+            raise InvalidInputError(f"cypher/{name}.cypher: a value is out of range: {err}") \
                 from err
         if timing_log.isEnabledFor(logging.DEBUG):
             _log_timing(name, len(records), summary, start)
@@ -182,7 +190,7 @@ class Executor:
                 raise QueryFileError(f"cypher/{name}.cypher has no '// batch:' line")
 
             async def run_rows(rows: list[Row]) -> list[Row]:
-                return await self.run(name, rows=rows)
+                return await self._run(name, {"rows": rows}, log_failure=False)  # the batcher logs
 
             batcher = self._batchers[name] = RowBatcher(name, run_rows, key)
         return await batcher.run(row)

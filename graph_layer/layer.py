@@ -213,9 +213,12 @@ class Neo4jDataLayer(BaseDataLayer):
         props = thread_props(name, metadata, tags)
         if user_id is not None:
             require_id(user_id, "user_id")
-        result = await self._run_row("thread/update_thread", {
-            "threadId": thread_id, "userId": user_id, "props": props, "now": _now(),
-        })
+        row = {"threadId": thread_id, "userId": user_id, "props": props, "now": _now()}
+        if user_id is None:
+            result = await self._run_row("thread/update_thread", row)
+        else:  # it may link the owner, locking the user too: alone, so that no batch holds
+            # users locked in its threads' order while another wants them in another order
+            result = (await self._run("thread/update_thread", rows=[row]))[0]
         status = result["status"]
         if status is None:
             raise NotFoundError(f"update_thread({thread_id!r}): no user with id {user_id!r}")

@@ -13,7 +13,13 @@ from chainlit.types import Feedback
 from chainlit.user import User
 from neo4j import AsyncDriver
 
-from graph_layer import DatabaseError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer import (
+    DatabaseError,
+    InvalidInputError,
+    Neo4jDataLayer,
+    NotFoundError,
+    OwnershipError,
+)
 from graph_layer.executor import timing_log
 from graph_layer.steps import step_params
 from tests.conftest import query
@@ -166,16 +172,26 @@ async def test_users_threads_elements_and_feedback_share_transactions_too(
         results = await asyncio.gather(
             *(layer.update_thread(t, name=f"t{n}", user_id=u)
               for n, (t, u) in enumerate(zip(threads, ids, strict=True))),
-            layer.update_thread(new_id(), user_id="nobody"),  # unknown user: refused alone
-            layer.update_thread(taken, user_id=ids[1]),  # another's thread: refused alone
+            layer.update_thread(new_id(), user_id="nobody"),  # unknown user: refused
+            layer.update_thread(taken, user_id=ids[1]),  # another's thread: refused
             return_exceptions=True)
-    assert sizes == [8]
+    assert sizes == [1] * 8  # a call naming a user goes alone (the refused two write nothing)
     assert results[:6] == [None] * 6
     assert isinstance(results[6], NotFoundError) and isinstance(results[7], OwnershipError)
+    gone = new_id()
+    await layer.update_thread(gone, name="doomed")
+    await layer.delete_thread(gone)
+    with transactions("thread/update_thread") as sizes:
+        await asyncio.gather(*(layer.update_thread(t, metadata={"n": n}, tags=[f"t{n}"])
+                               for n, t in enumerate(threads)),
+                             layer.update_thread(gone, name="revived?"))  # left deleted
+    assert sizes == [7]
     owners = await query(driver, "MATCH (u:User)-[:AUTHORED]->(t:Thread) WHERE t.id IN $ts "
-                                 "RETURN t.id AS t, u.id AS u, t.name AS name", ts=threads)
-    assert sorted((r["t"], r["u"], r["name"]) for r in owners) == sorted(
-        (t, u, f"t{n}") for n, (t, u) in enumerate(zip(threads, ids, strict=True)))
+                                 "RETURN t.id AS t, u.id AS u, t.name AS name, t.tags AS tags",
+                         ts=threads)
+    assert sorted((r["t"], r["u"], r["name"], r["tags"]) for r in owners) == sorted(
+        (t, u, f"t{n}", [f"t{n}"]) for n, (t, u) in enumerate(zip(threads, ids, strict=True)))
+    assert await layer.get_thread(gone) is None
     assert await query(driver, "MATCH (t:Thread) WHERE t.name IS NULL AND NOT t:Deleted "
                                "AND NOT (t)<-[:AUTHORED]-() RETURN t") == []
 
@@ -206,3 +222,39 @@ async def test_users_threads_elements_and_feedback_share_transactions_too(
                                  "f.id AS id, f.value AS value, f.comment AS comment")
     assert sorted((r["step"], r["id"], r["value"], r["comment"]) for r in stored) == sorted(
         (r["id"], got[n], n % 2, f"c{n}") for n, r in enumerate(rated))
+
+
+async def test_a_value_the_driver_cannot_send_fails_its_caller_alone(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    thread_id = new_id()
+    good = [message(thread_id, i, output=f"good {i}") for i in range(3)]
+    bad = step_params(message(thread_id, 9))
+    bad["props"]["page"] = 2**64  # beyond Bolt's 64-bit integers: refused while packing
+    results = await asyncio.gather(layer.create_step(good[0]),
+                                   layer.executor.run_row("step/upsert_step", bad),
+                                   *(layer.create_step(s) for s in good[1:]),
+                                   return_exceptions=True)
+    assert isinstance(results[1], InvalidInputError) and "out of range" in str(results[1])
+    assert [results[0], *results[2:]] == [None] * 3
+    assert await _outputs(driver, [thread_id]) == {s["id"]: s["output"] for s in good}
+
+
+async def test_a_stalled_transaction_does_not_hold_up_the_rows_behind_it(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    stuck, free = new_id(), new_id()
+    await layer.update_thread(stuck, name="stuck")
+    async with driver.session(database="neo4j") as session:
+        blocker = await session.begin_transaction()  # holds the thread's lock until rollback
+        await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true", t=stuck)
+        waiting = asyncio.create_task(layer.create_step(message(stuck, 1, output="late")))
+        await asyncio.sleep(0.1)  # its transaction is in flight, waiting for the lock
+        began = asyncio.get_running_loop().time()
+        await asyncio.wait_for(layer.create_step(message(free, 1, output="free")), 10)
+        took = asyncio.get_running_loop().time() - began
+        assert not waiting.done()  # still behind the lock: the row behind it went meanwhile
+        await blocker.rollback()
+    await asyncio.wait_for(waiting, 10)
+    assert 0.1 <= took < 5  # after the stall wait (0.25 s after it queued), not the lock's end
+    assert set((await _outputs(driver, [stuck, free])).values()) == {"late", "free"}

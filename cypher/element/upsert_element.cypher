@@ -7,7 +7,8 @@
 // params: rows
 // batch: threadId
 // returns: per row, in order: status ('ok' | 'deleted'), elementThreadId
-UNWIND $rows AS row
+UNWIND range(0, size($rows) - 1) AS i
+WITH i, $rows[i] AS row
 CALL (row) {
   MERGE (t:Thread {id: row.threadId})
   ON CREATE SET t.createdAt = datetime(row.now), t.lastActivity = datetime(row.now)
@@ -41,3 +42,4 @@ CALL (row) {
   RETURN status, e.threadId AS elementThreadId
 }
 RETURN status, elementThreadId
+ORDER BY i

@@ -13,7 +13,7 @@ UNWIND range(0, size($rows) - 1) AS i
 WITH i, $rows[i] AS row
 OPTIONAL MATCH (s:Step {id: row.forId})
 WITH i, row, s
-ORDER BY s.threadId
+ORDER BY s.threadId, i
 OPTIONAL CALL (row, s) {
   WITH row, s WHERE s IS NOT NULL
   OPTIONAL MATCH (t:Thread {id: s.threadId})

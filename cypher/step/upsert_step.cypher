@@ -17,7 +17,8 @@
 // params: rows
 // batch: threadId
 // returns: per row, in order: stepId, status ('ok' | 'deleted'), stepThreadId
-UNWIND $rows AS row
+UNWIND range(0, size($rows) - 1) AS i
+WITH i, $rows[i] AS row
 CALL (row) {
   MERGE (t:Thread {id: row.threadId})
   ON CREATE SET t.createdAt = datetime(row.now), t.lastActivity = datetime(row.now)
@@ -70,3 +71,4 @@ CALL (row) {
   RETURN status, s.threadId AS stepThreadId
 }
 RETURN row.stepId AS stepId, status, stepThreadId
+ORDER BY i

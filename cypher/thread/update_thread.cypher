@@ -3,13 +3,14 @@
 // :AnalyticsStale: its turns count from then on; its steps get the owner's id as userId, as
 // step/upsert_step gives later ones). Locks the thread first so concurrent merges serialise
 // and a deleted thread (a tombstone labelled :Deleted) is never revived. One alone, or the
-// threads of concurrent callers in one transaction (batching.RowBatcher).
+// threads of concurrent callers in one transaction (batching.RowBatcher); the layer sends a
+// row naming a user alone (linking the owner locks the user too, in no thread order).
 // mode: write
 // params: rows
 // batch: threadId
-// returns: per row, in order: status ('ok' | 'deleted' | 'owned'; null: the user id is
-// unknown, nothing was written)
-UNWIND $rows AS row
+// returns: per row, in order: status ('ok', 'deleted', 'owned'; null: unknown user, no write)
+UNWIND range(0, size($rows) - 1) AS i
+WITH i, $rows[i] AS row
 OPTIONAL CALL (row) {
   OPTIONAL MATCH (u:User {id: row.userId})
   WITH row, u WHERE row.userId IS NULL OR u IS NOT NULL
@@ -19,6 +20,7 @@ OPTIONAL CALL (row) {
   REMOVE t._lock
   WITH row, t, u
   OPTIONAL MATCH (owner:User)-[:AUTHORED]->(t)
+  WITH row, t, u, head(collect(owner)) AS owner
   WITH row, t, u, owner,
        CASE
          WHEN t:Deleted THEN 'deleted'
@@ -38,3 +40,4 @@ OPTIONAL CALL (row) {
   RETURN status
 }
 RETURN status
+ORDER BY i

@@ -7,6 +7,7 @@
 // returns: threads, steps, elements, feedback, objectKeys (stored files to remove)
 MATCH (u:User {identifier: $identifier})
 OPTIONAL MATCH (u)-[:AUTHORED]->(owned:Thread)
+WITH u, owned ORDER BY owned.id  // threads are locked in id order, as batched writes lock them
 WITH u, collect(owned) AS threads
 FOREACH (t IN threads | SET t._lock = true REMOVE t._lock)
 WITH u, threads

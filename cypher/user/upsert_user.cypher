@@ -6,7 +6,8 @@
 // batch: identifier
 // returns: per row, in order: user (properties map, createdAt as ISO text: the driver decodes
 // a DateTime in Python, text next to nothing)
-UNWIND $rows AS row
+UNWIND range(0, size($rows) - 1) AS i
+WITH i, $rows[i] AS row
 CALL (row) {
   MERGE (u:User {identifier: row.identifier})
   ON CREATE SET u.id = row.newId, u.createdAt = datetime(row.now)
@@ -15,3 +16,4 @@ CALL (row) {
   RETURN u {.*, createdAt: toString(u.createdAt)} AS user
 }
 RETURN user
+ORDER BY i

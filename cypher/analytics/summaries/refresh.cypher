@@ -13,7 +13,7 @@
 // params: batch
 // returns: taken
 MATCH (t:AnalyticsStale)
-WITH t LIMIT $batch
+WITH t ORDER BY t.id LIMIT $batch  // locked in id order, as batched writes lock threads
 SET t._lock = true
 REMOVE t._lock, t:AnalyticsStale
 WITH t
