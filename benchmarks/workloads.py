@@ -267,16 +267,16 @@ async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
                   sidebar_args: tuple[Any, ...], resume_args: tuple[Any, ...]) -> tuple[int, int]:
     """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a delete, a
     sidebar page, its next page and a search, a resume, floor calls), stopping early after
-    ``seconds``; returns the rounds and calls made. The same for every layer: a JVM server
+    ``seconds``, then ``Peer.fresh_plans`` and one more round; returns the rounds and calls
+    made. The same for every layer: a JVM server
     (Neo4j) compiles its hot paths only after thousands of calls (the trivial read went from
     11.4 ms to 1.4 ms p50 over the first 32,000 on this machine: ``python -m
     benchmarks.warmup_curve``), and pools grow to the measured concurrency. A write that raised
     is a finding in ``rec`` (workload ``warm-up``)."""
     scratch = Recorder()
-    deadline = time.monotonic() + seconds
-    done = 0
-    while done < rounds and time.monotonic() < deadline:
-        await chat(peer, scratch, 20, 2, f"warmup-{done}")  # as many sessions as measured
+
+    async def one_round(tag: str) -> None:
+        await chat(peer, scratch, 20, 2, f"warmup-{tag}")  # as many sessions as measured
         doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
         await peer.layer.update_thread(doomed, name="warm-up")
         await scratch.timed("warmup", "delete_thread", peer.name, peer.layer.delete_thread(doomed))
@@ -286,7 +286,15 @@ async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
         await resume(peer, scratch, *resume_args, 1, 1.0, "warmup")
         if peer.has_floor:
             await floor(peer, scratch, 50)
+
+    deadline = time.monotonic() + seconds
+    done = 0
+    while done < rounds and time.monotonic() < deadline:
+        await one_round(str(done))
         done += 1
+    await peer.fresh_plans()  # then plan every query once more, on the statistics of now
+    await one_round("fresh-plans")
+    done += 1
     for raised in scratch.raised:
         rec.finding(raised["layer"], "warm-up", False, raised["what"])
     return done, sum(len(ln.ms) for ln in scratch.lines.values())
