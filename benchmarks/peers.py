@@ -87,7 +87,7 @@ class Peer(ABC):
         return None
 
     async def fresh_plans(self) -> None:
-        """Let the next calls plan their queries on the statistics of now (the end of the
+        """Let the next calls plan their queries on the statistics of now (two thirds into the
         warm-up), as ``VACUUM ANALYZE`` in ``settle`` gives PostgreSQL's planner."""
         return None
 
@@ -127,7 +127,10 @@ class Neo4jPeer(Peer):
         """Empty the server's query caches. A plan made early in the warm-up, on a smaller
         graph, is discarded as stale once its age has lowered the divergence threshold enough
         (Neo4j's debug log, "Discarded stale query"): in the 07:28 run, eight minutes later, in
-        the middle of our chat lines, where every call of that query waited for the new plan."""
+        the middle of our chat lines, where every call of that query waited for the new plan.
+        New plans bring new generated code for the JIT to compile: the warm-up's last third
+        runs them (emptied at its very end, in the 07:51 run, our one-session writes and the
+        floor were 1.2-1.5x slower than in the runs before)."""
         await self._q("CALL db.clearQueryCaches()")
 
     async def reset(self) -> None:
