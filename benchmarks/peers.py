@@ -130,7 +130,7 @@ class Neo4jPeer(Peer):
         the middle of our chat lines, where every call of that query waited for the new plan.
         New plans bring new generated code for the JIT to compile: the warm-up's last third
         runs them (emptied at its very end, in the 07:51 run, our one-session writes and the
-        floor were 1.2-1.5x slower than in the runs before)."""
+        floor were up to 1.6x slower than in the runs before)."""
         await self._q("CALL db.clearQueryCaches()")
 
     async def reset(self) -> None:
