@@ -104,7 +104,7 @@ class RowBatcher:
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         task = loop.create_task(self._flush())
         self._flushers.add(task)
-        task.add_done_callback(self._flushers.discard)
+        task.add_done_callback(lambda done: self._flushers.discard(done))  # the current set
 
     def _check_stall(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start another transaction when the oldest row has waited ``stall_after``."""
