@@ -22,8 +22,7 @@ import logging
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import typer
@@ -33,29 +32,15 @@ from benchmarks.report import pct
 from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
-from graph_layer.executor import timing_log
+from graph_layer.executor import timing_records
 from graph_layer.steps import step_params
 
 Write = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
-@contextmanager
-def batch_sizes(sizes: list[int]) -> Iterator[None]:
-    """Collect the rows of every ``step/upsert_step`` transaction in the block (the
-    executor's DEBUG timing records)."""
-    class Sizes(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if getattr(record, "query", None) == "step/upsert_step":
-                sizes.append(int(record.args[1]))  # type: ignore[index]
-
-    handler, level = Sizes(logging.DEBUG), timing_log.level
-    timing_log.addHandler(handler)
-    timing_log.setLevel(logging.DEBUG)
-    try:
-        yield
-    finally:
-        timing_log.removeHandler(handler)
-        timing_log.setLevel(level)
+def step_transactions(records: list[logging.LogRecord]) -> list[int]:
+    """The rows of each ``step/upsert_step`` transaction among the executor's timing records."""
+    return [r.rows for r in records if getattr(r, "query", None) == "step/upsert_step"]
 
 
 async def conversations(write: Write, sessions: int, turns: int, threads: list[str]
@@ -109,9 +94,10 @@ async def probe(warm: int, blocks: int, turns: int) -> None:
                 for block in range(warm + blocks):
                     for name, write in ways(layer).items():
                         began = time.process_time()
-                        with batch_sizes(sizes if name == "group commit" and block >= warm
-                                         else []):
+                        with timing_records() as records:
                             ms, wall = await conversations(write, sessions, turns, threads)
+                        if name == "group commit" and block >= warm:
+                            sizes += step_transactions(records)
                         if block >= warm:
                             times[name] += ms
                             walls[name] += wall

@@ -24,7 +24,7 @@ from graph_layer.settings import Neo4jSettings
 
 log = logging.getLogger("graph_layer")
 #: At DEBUG, one record per query: its name, rows, the server's time and the whole call's
-#: (also as the record's ``query``, ``server_ms`` and ``total_ms`` attributes).
+#: (also as the record's ``query``, ``rows``, ``server_ms`` and ``total_ms`` attributes).
 timing_log = logging.getLogger("graph_layer.timing")
 
 Row = dict[str, Any]
@@ -78,7 +78,28 @@ def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float
     total = (time.perf_counter() - start) * 1000
     timing_log.debug("cypher/%s.cypher: %d rows, %.0f ms on the server, %.1f ms in all", name,
                      rows, server, total,
-                     extra={"query": name, "server_ms": server, "total_ms": total})
+                     extra={"query": name, "rows": rows, "server_ms": server,
+                            "total_ms": total})
+
+
+@contextlib.contextmanager
+def timing_records() -> Iterator[list[logging.LogRecord]]:
+    """The ``timing_log`` records of the queries that succeed in the block, in order (DEBUG is
+    switched on for the block)."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler, level = Collect(logging.DEBUG), timing_log.level
+    timing_log.addHandler(handler)
+    timing_log.setLevel(logging.DEBUG)
+    try:
+        yield records
+    finally:
+        timing_log.removeHandler(handler)
+        timing_log.setLevel(level)
 
 
 def retry_delays(initial: float = 1.0, multiplier: float = 2.0,

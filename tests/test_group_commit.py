@@ -4,7 +4,6 @@ server, and each caller still gets its own outcome."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,7 +19,7 @@ from graph_layer import (
     NotFoundError,
     OwnershipError,
 )
-from graph_layer.executor import timing_log
+from graph_layer.executor import timing_records
 from graph_layer.steps import step_params
 from tests.conftest import query
 from tests.factories import message, new_id, step
@@ -32,20 +31,9 @@ pytestmark = pytest.mark.asyncio
 def transactions(name: str = "step/upsert_step") -> Iterator[list[int]]:
     """The rows of every transaction of query ``name`` committed in the block, in order."""
     sizes: list[int] = []
-
-    class Rows(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if getattr(record, "query", None) == name:
-                sizes.append(int(record.args[1]))  # type: ignore[index]
-
-    handler, level = Rows(logging.DEBUG), timing_log.level
-    timing_log.addHandler(handler)
-    timing_log.setLevel(logging.DEBUG)
-    try:
+    with timing_records() as records:
         yield sizes
-    finally:
-        timing_log.removeHandler(handler)
-        timing_log.setLevel(level)
+    sizes += [r.rows for r in records if getattr(r, "query", None) == name]
 
 
 async def _outputs(driver: AsyncDriver, thread_ids: list[str]) -> dict[str, str | None]:
