@@ -62,17 +62,22 @@ def login(page: Page, url: str, user: str) -> None:
 
 def send(page: Page, text: str, answer: str) -> None:
     """Send a message and wait for the reply that contains ``answer``."""
+    composer, submit = page.locator("#chat-input"), page.locator("#chat-submit")
     for _ in range(3):
-        # The composer can re-render (and drop the text) while the previous reply settles:
-        # then the button stays disabled and nothing was sent, so fill it again.
-        page.locator("#chat-input").fill(text)
+        # The composer can re-render (and drop the text) while the previous reply settles or
+        # an upload finishes. Without an attachment the button then stays disabled; with one
+        # it is enabled and would send the file without the text. So: fill, wait for the
+        # button, check the text is still there, and only then send.
+        composer.fill(text)
         try:
-            page.locator("#chat-submit").click(timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
+            expect(submit).to_be_enabled(timeout=10_000)
+            expect(composer).to_have_value(text, timeout=1_000)
+        except AssertionError:
             continue
+        submit.click()
+        break
     else:
-        raise AssertionError(f"could not send {text!r}: the send button stayed disabled")
+        raise AssertionError(f"could not send {text!r}: the composer kept dropping it")
     expect(page.get_by_text(answer).last).to_be_visible()
     expect(page.locator("#stop-button")).to_have_count(0)  # the run has ended
 
@@ -263,7 +268,9 @@ def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp
     upload.write_text("alpha line of the upload\nbeta line with a zebra\n")
     page.locator("#upload-button-input").set_input_files(str(upload))
     expect(page.get_by_text("notes.txt").first).to_be_visible()
-    send(page, UPLOAD, "Received file notes.txt.")
+    expect(page.locator("#chat-submit")).to_be_enabled()  # the upload has finished
+    send(page, UPLOAD, f"You said: {UPLOAD}")
+    expect(page.get_by_text("Received file notes.txt.").last).to_be_visible()
     expect(page.get_by_text("alpha line of the upload").last).to_be_visible()
     shots.shot(page, "upload")
 
