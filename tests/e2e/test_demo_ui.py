@@ -236,11 +236,22 @@ def test_demo_through_the_browser(demo_app: DemoApp, chromium: Browser, clean_db
     except Exception:
         if not page.is_closed():
             shots.shot(page, "failure")
+        print_evidence(demo_app, clean_db)
         raise
     finally:
         context.close()
     check_graph(clean_db, demo_app, a, b, c)
     print(f"e2e browser session + graph checks: {time.monotonic() - started:.1f} s")
+
+
+def print_evidence(app: DemoApp, server: Server) -> None:
+    """What a failed run's output should carry: the app's log and the steps in the graph."""
+    print(f"--- demo app log (last 8,000 characters of {app.log}) ---")
+    print(app.log.read_text(errors="replace")[-8000:])
+    print("--- steps in the graph ---")
+    for row in cypher(server, "MATCH (s:Step) RETURN s.id AS id, s.type AS type, s.name AS name,"
+                              " s.parentId AS parent, s.createdAt AS at ORDER BY at"):
+        print(row)
 
 
 def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp, clean_db: Server,
