@@ -15,6 +15,10 @@ transaction that stalls (waiting for a lock, or for the executor's retries in an
 not hold up the rows behind it for long: after ``stall_after`` seconds another transaction
 takes them, up to ``max_in_flight`` at once. A caller cancelled while its row waits has it
 written all the same (Chainlit's writes are fire-and-forget; an upsert is idempotent).
+
+A write that depends on earlier rows (a rating of a step, a delete) can wait for them with
+``unsettled``: Chainlit fires a step's write and moves on, so on a slow server the user can rate
+a reply, or a step can be deleted, before the step's own write has committed.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class RowBatcher:
         self.max_in_flight = max_in_flight
         self._run_rows = run_rows
         self._waiting: list[_Waiting] = []
+        self._unsettled: dict[asyncio.Future[Row], Row] = {}  # waiting or in a transaction
+        self._loop: asyncio.AbstractEventLoop | None = None  # of the rows in _unsettled
         self._flushers: set[asyncio.Task[None]] = set()
         self._stall_check_due: float | None = None  # when the scheduled stall check runs
 
@@ -87,13 +93,33 @@ class RowBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Row] = loop.create_future()
         self._waiting.append((row, future, time.monotonic()))
+        if self._loop is not loop:  # the rows of a closed event loop never settle: forget them
+            self._unsettled, self._loop = {}, loop
+        self._unsettled[future] = row
+        future.add_done_callback(self._settled)
         # a flusher of a closed event loop never finishes: forget it
         self._flushers = {t for t in self._flushers if not t.done() and t.get_loop() is loop}
         if not self._flushers:
             self._start(loop)  # its first step runs after the callers ready now: one batch
         else:
             self._schedule_stall_check(loop, self.stall_after)
-        return await future
+        # shielded: a cancelled caller's row is still written, and still ``unsettled`` until then
+        return await asyncio.shield(future)
+
+    def _settled(self, future: asyncio.Future[Row]) -> None:
+        self._unsettled.pop(future, None)
+        if not future.cancelled():
+            future.exception()  # a cancelled caller's error is logged by _commit, not at exit
+
+    def unsettled(self, key: str | None = None, value: object = None
+                  ) -> list[asyncio.Future[Row]]:
+        """The rows given so far (all of them, or those whose ``key`` is ``value``) that have
+        not committed or failed yet, as futures to wait for (``asyncio.wait``: their outcomes
+        are their callers'). Only rows of the running event loop."""
+        if self._loop is not asyncio.get_running_loop():
+            return []
+        return [future for future, row in self._unsettled.items()
+                if key is None or row.get(key) == value]
 
     def _schedule_stall_check(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
         due = self._stall_check_due

@@ -216,6 +216,16 @@ class Executor:
             batcher = self._batchers[name] = RowBatcher(name, run_rows, key)
         return await batcher.run(row)
 
+    async def writes_settled(self, name: str, key: str | None = None, value: object = None
+                             ) -> None:
+        """Wait until every row given so far to query ``name`` (all, or those whose ``key`` is
+        ``value``) has committed or failed: a write that must come after them calls this
+        first. Their failures are their callers'; nothing is raised here."""
+        batcher = self._batchers.get(name)
+        pending = batcher.unsettled(key, value) if batcher is not None else []
+        if pending:
+            await asyncio.wait(pending)
+
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL, upgrades), retried
         the same way: an auto-commit transaction is the only kind a batching ``CALL ... IN

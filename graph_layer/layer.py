@@ -321,7 +321,9 @@ class Neo4jDataLayer(BaseDataLayer):
 
     @queued
     async def delete_step(self, step_id: str) -> None:
-        """Delete the step and its descendants with their elements, feedback and files."""
+        """Delete the step and its descendants with their elements, feedback and files (after
+        the step writes this process was given before, which could otherwise bring them back)."""
+        await self.executor.writes_settled("step/upsert_step")
         rows = await self._run("step/delete_step", stepId=require_id(step_id, "step_id"))
         await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
 
@@ -387,6 +389,7 @@ class Neo4jDataLayer(BaseDataLayer):
     async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
         """Delete an element (scoped to ``thread_id``, else the session's thread) and its file."""
         scope = thread_id or self._session_thread_id()
+        await self.executor.writes_settled("element/upsert_element", "elementId", element_id)
         rows = await self._run(
             "element/delete_element", elementId=require_id(element_id, "element_id"),
             threadId=scope,
@@ -396,10 +399,13 @@ class Neo4jDataLayer(BaseDataLayer):
     # -- feedback ---------------------------------------------------------------------------
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        """One feedback per step: create or update it; return its id."""
+        """One feedback per step: create or update it; return its id. A step whose write this
+        process was given and has not committed yet (the user rated a reply faster than the
+        server stored its run) is waited for."""
         for_id = require_id(feedback.forId, "feedback.forId")
         if feedback.value not in (0, 1) or isinstance(feedback.value, bool):
             raise InvalidInputError(f"feedback.value must be 0 or 1, got {feedback.value!r}")
+        await self.executor.writes_settled("step/upsert_step", "stepId", for_id)
         result = await self._run_row("feedback/upsert_feedback", {
             "forId": for_id, "feedbackId": feedback.id or None, "newId": str(uuid.uuid4()),
             "value": feedback.value, "comment": check_text(feedback.comment, "feedback.comment"),

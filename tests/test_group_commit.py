@@ -246,3 +246,34 @@ async def test_a_stalled_transaction_does_not_hold_up_the_rows_behind_it(
     await asyncio.wait_for(waiting, 10)
     assert 0.1 <= took < 5  # after the stall wait (0.25 s after it queued), not the lock's end
     assert set((await _outputs(driver, [stuck, free])).values()) == {"late", "free"}
+
+
+async def test_a_rating_or_a_delete_waits_for_the_write_it_follows(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    """Chainlit fires a step's write and goes on: on a slow server the user can rate the reply
+    (CI's cold server did, in the browser test), or the app delete a step, before that write has
+    committed. The rating and the delete wait for it instead of missing the step, or being
+    undone by it."""
+    thread_id = new_id()
+    await layer.update_thread(thread_id, name="slow")
+    run = step(thread_id, 1, kind="run", name="on_message")
+    doomed = step(thread_id, 2, output="to delete")
+    async with driver.session(database="neo4j") as session:
+        blocker = await session.begin_transaction()  # holds the thread's lock until rollback
+        await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true", t=thread_id)
+        writes = [asyncio.create_task(layer.create_step(s)) for s in (run, doomed)]
+        await asyncio.sleep(0.1)  # their transaction is in flight, waiting for the lock
+        rating = asyncio.create_task(layer.upsert_feedback(Feedback(forId=run["id"], value=1)))
+        delete = asyncio.create_task(layer.delete_step(doomed["id"]))
+        await asyncio.sleep(0.5)
+        assert not any(t.done() for t in (*writes, rating, delete))  # all behind the write
+        await blocker.rollback()
+    feedback_id = await asyncio.wait_for(rating, 10)
+    await asyncio.wait_for(asyncio.gather(*writes, delete), 10)
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [(s["id"], (s.get("feedback") or {}).get("id")) for s in thread["steps"]] == [
+        (run["id"], feedback_id)]  # rated, and the deleted step stayed deleted
+    with pytest.raises(NotFoundError):  # a step nobody is writing is still not found
+        await layer.upsert_feedback(Feedback(forId=new_id(), value=0))
