@@ -16,9 +16,10 @@ not hold up the rows behind it for long: after ``stall_after`` seconds another t
 takes them, up to ``max_in_flight`` at once. A caller cancelled while its row waits has it
 written all the same (Chainlit's writes are fire-and-forget; an upsert is idempotent).
 
-A write that depends on earlier rows (a rating of a step, a delete) can wait for them with
-``unsettled``: Chainlit fires a step's write and moves on, so on a slow server the user can rate
-a reply, or a step can be deleted, before the step's own write has committed.
+A write that must follow earlier ones (a rating of a step, a delete) waits for them: for the
+rows a batcher holds (``unsettled``) or, with ``InFlight``, for whole calls under way. Chainlit
+fires a step's write and moves on, so on a slow server the user can rate a reply, or a step
+can be deleted, before the step's own write has committed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from neo4j.exceptions import Neo4jError
@@ -93,7 +95,7 @@ class RowBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Row] = loop.create_future()
         self._waiting.append((row, future, time.monotonic()))
-        if self._loop is not loop:  # the rows of a closed event loop never settle: forget them
+        if self._loop is not loop:  # rows of another (a closed) event loop never settle here
             self._unsettled, self._loop = {}, loop
         self._unsettled[future] = row
         future.add_done_callback(self._settled)
@@ -187,5 +189,32 @@ class RowBatcher:
                     future.set_exception(_own_copy(err))
             return
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():  # a caller cancelled: its row is written all the same
+            if not future.done():  # settled already only when its loop closed mid-way
                 future.set_result(result)
+
+
+class InFlight:
+    """Calls under way, each under a key: ``track`` marks one for its duration, ``settled``
+    waits for those begun so far (for a write whose row reaches a batcher only after other
+    work, such as an element's upload)."""
+
+    def __init__(self) -> None:
+        self._calls: dict[asyncio.Future[None], str] = {}
+
+    @contextmanager
+    def track(self, key: str) -> Iterator[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._calls[done] = key
+        try:
+            yield
+        finally:
+            del self._calls[done]
+            done.set_result(None)
+
+    async def settled(self, key: str | None = None) -> None:
+        """Return once every call tracked so far (all, or those under ``key``) has ended."""
+        loop = asyncio.get_running_loop()
+        pending = [done for done, k in self._calls.items()
+                   if done.get_loop() is loop and (key is None or k == key)]
+        if pending:
+            await asyncio.wait(pending)

@@ -218,9 +218,9 @@ class Executor:
 
     async def writes_settled(self, name: str, key: str | None = None, value: object = None
                              ) -> None:
-        """Wait until every row given so far to query ``name`` (all, or those whose ``key`` is
-        ``value``) has committed or failed: a write that must come after them calls this
-        first. Their failures are their callers'; nothing is raised here."""
+        """Wait until every row that reached query ``name``'s batcher so far (all, or those
+        whose ``key`` is ``value``) has committed or failed: a write that must come after them
+        calls this first. Their failures are their callers'; nothing is raised here."""
         batcher = self._batchers.get(name)
         pending = batcher.unsettled(key, value) if batcher is not None else []
         if pending:

@@ -19,6 +19,7 @@ from neo4j import AsyncDriver
 from pydantic import SecretStr
 
 from graph_layer import cursor, elements, records, search
+from graph_layer.batching import InFlight
 from graph_layer.convert import (
     check_text,
     format_time,
@@ -95,6 +96,7 @@ class Neo4jDataLayer(BaseDataLayer):
         self._schema_ready = False
         self._version = 0
         self._schema_lock = asyncio.Lock()
+        self._element_writes = InFlight()  # create_element calls under way, by element id
 
     @classmethod
     def from_env(cls, *, storage_client: BaseStorageClient | None = None) -> Neo4jDataLayer:
@@ -140,6 +142,14 @@ class Neo4jDataLayer(BaseDataLayer):
         if not self._schema_ready:
             await self.setup()
         return await self.executor.run_row(name, row)
+
+    async def _after_writes(self, name: str, key: str | None = None, value: object = None
+                            ) -> None:
+        """Wait for the rows of query ``name`` given so far (see ``Executor.writes_settled``);
+        after the schema setup, behind which the first writes may still wait."""
+        if not self._schema_ready:
+            await self.setup()
+        await self.executor.writes_settled(name, key, value)
 
     async def close(self) -> None:
         """Close the driver if the layer created it, and the storage client."""
@@ -323,7 +333,8 @@ class Neo4jDataLayer(BaseDataLayer):
     async def delete_step(self, step_id: str) -> None:
         """Delete the step and its descendants with their elements, feedback and files (after
         the step writes this process was given before, which could otherwise bring them back)."""
-        await self.executor.writes_settled("step/upsert_step")
+        await self._after_writes("step/upsert_step")  # a child's write revives its parent
+        await self._element_writes.settled()  # an element's write revives its step
         rows = await self._run("step/delete_step", stepId=require_id(step_id, "step_id"))
         await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
 
@@ -353,6 +364,10 @@ class Neo4jDataLayer(BaseDataLayer):
     async def create_element(self, element: Element | ElementDict) -> None:
         """Upsert an element and copy its bytes to the storage client (when configured)."""
         write = elements.normalise(element, self._session_thread_id())
+        with self._element_writes.track(write.element_id):  # delete_element waits for it
+            await self._create_element(write)
+
+    async def _create_element(self, write: elements.ElementWrite) -> None:
         key = None
         if self.storage_client is not None:
             key = await elements.upload(self.storage_client, write)
@@ -389,7 +404,7 @@ class Neo4jDataLayer(BaseDataLayer):
     async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
         """Delete an element (scoped to ``thread_id``, else the session's thread) and its file."""
         scope = thread_id or self._session_thread_id()
-        await self.executor.writes_settled("element/upsert_element", "elementId", element_id)
+        await self._element_writes.settled(element_id)
         rows = await self._run(
             "element/delete_element", elementId=require_id(element_id, "element_id"),
             threadId=scope,
@@ -405,7 +420,7 @@ class Neo4jDataLayer(BaseDataLayer):
         for_id = require_id(feedback.forId, "feedback.forId")
         if feedback.value not in (0, 1) or isinstance(feedback.value, bool):
             raise InvalidInputError(f"feedback.value must be 0 or 1, got {feedback.value!r}")
-        await self.executor.writes_settled("step/upsert_step", "stepId", for_id)
+        await self._after_writes("step/upsert_step", "stepId", for_id)
         result = await self._run_row("feedback/upsert_feedback", {
             "forId": for_id, "feedbackId": feedback.id or None, "newId": str(uuid.uuid4()),
             "value": feedback.value, "comment": check_text(feedback.comment, "feedback.comment"),
@@ -416,7 +431,9 @@ class Neo4jDataLayer(BaseDataLayer):
         return str(result["id"])
 
     async def delete_feedback(self, feedback_id: str) -> bool:
-        """Delete a feedback by id; True if it existed."""
+        """Delete a feedback by id; True if it existed (after this process's writes of it
+        given before, which would otherwise bring it back)."""
+        await self._after_writes("feedback/upsert_feedback", "feedbackId", feedback_id)
         rows = await self._run("feedback/delete_feedback", feedbackId=feedback_id)
         return bool(rows and rows[0]["deleted"])
 

@@ -235,7 +235,8 @@ async def test_a_stalled_transaction_does_not_hold_up_the_rows_behind_it(
     await layer.update_thread(stuck, name="stuck")
     async with driver.session(database="neo4j") as session:
         blocker = await session.begin_transaction()  # holds the thread's lock until rollback
-        await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true", t=stuck)
+        await (await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true",
+                                 t=stuck)).consume()
         waiting = asyncio.create_task(layer.create_step(message(stuck, 1, output="late")))
         await asyncio.sleep(0.1)  # its transaction is in flight, waiting for the lock
         began = asyncio.get_running_loop().time()
@@ -259,21 +260,27 @@ async def test_a_rating_or_a_delete_waits_for_the_write_it_follows(
     await layer.update_thread(thread_id, name="slow")
     run = step(thread_id, 1, kind="run", name="on_message")
     doomed = step(thread_id, 2, output="to delete")
+    element = {"id": new_id(), "threadId": thread_id, "forId": run["id"], "type": "text",
+               "name": "to delete", "display": "inline"}
     async with driver.session(database="neo4j") as session:
         blocker = await session.begin_transaction()  # holds the thread's lock until rollback
-        await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true", t=thread_id)
-        writes = [asyncio.create_task(layer.create_step(s)) for s in (run, doomed)]
-        await asyncio.sleep(0.1)  # their transaction is in flight, waiting for the lock
+        await (await blocker.run("MATCH (t:Thread {id: $t}) SET t._lock = true",
+                                 t=thread_id)).consume()
+        writes = [*(asyncio.create_task(layer.create_step(s)) for s in (run, doomed)),
+                  asyncio.create_task(layer.create_element(element))]
+        await asyncio.sleep(0.1)  # their transactions are in flight, waiting for the lock
         rating = asyncio.create_task(layer.upsert_feedback(Feedback(forId=run["id"], value=1)))
-        delete = asyncio.create_task(layer.delete_step(doomed["id"]))
+        deletes = [asyncio.create_task(layer.delete_step(doomed["id"])),
+                   asyncio.create_task(layer.delete_element(element["id"], thread_id))]
         await asyncio.sleep(0.5)
-        assert not any(t.done() for t in (*writes, rating, delete))  # all behind the write
+        assert not any(t.done() for t in (*writes, rating, *deletes))  # all behind the writes
         await blocker.rollback()
     feedback_id = await asyncio.wait_for(rating, 10)
-    await asyncio.wait_for(asyncio.gather(*writes, delete), 10)
+    await asyncio.wait_for(asyncio.gather(*writes, *deletes), 10)
     thread = await layer.get_thread(thread_id)
     assert thread is not None
     assert [(s["id"], (s.get("feedback") or {}).get("id")) for s in thread["steps"]] == [
         (run["id"], feedback_id)]  # rated, and the deleted step stayed deleted
+    assert thread["elements"] == []  # and so did the deleted element
     with pytest.raises(NotFoundError):  # a step nobody is writing is still not found
         await layer.upsert_feedback(Feedback(forId=new_id(), value=0))
