@@ -253,9 +253,9 @@ async def test_a_rating_or_a_delete_waits_for_the_write_it_follows(
     layer: Neo4jDataLayer, driver: AsyncDriver
 ) -> None:
     """Chainlit fires a step's write and goes on: on a slow server the user can rate the reply
-    (CI's cold server did, in the browser test), or the app delete a step, before that write has
-    committed. The rating and the delete wait for it instead of missing the step, or being
-    undone by it."""
+    (the browser test did, on a just-started server), or the app delete a step, before that
+    write has committed. The rating and the deletes wait for it instead of missing the step,
+    or being undone by it."""
     thread_id = new_id()
     await layer.update_thread(thread_id, name="slow")
     run = step(thread_id, 1, kind="run", name="on_message")
