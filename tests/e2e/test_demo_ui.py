@@ -295,7 +295,7 @@ def session(page: Page, sessions: Sessions, chromium: Browser, demo_app: DemoApp
     shots.shot(page, "elements-and-error")
 
     # upload a file, sent alone: with an attachment the send button is enabled even when the
-    # composer has dropped typed text (it did, twice in ~200 runs on a busy host), so a message
+    # composer has dropped typed text (in CI once, and once in ~120 runs here), so a message
     # typed with the file could go without its text; the reply shows the file's content
     upload = tmp_path / "notes.txt"
     upload.write_text("alpha line of the upload\nbeta line with a zebra\n")
