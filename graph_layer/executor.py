@@ -226,6 +226,21 @@ class Executor:
         if pending:
             await asyncio.wait(pending)
 
+    async def rehearse(self, name: str, params: dict[str, Any]) -> None:
+        """Run query ``name`` with ``params`` in a transaction that is rolled back, once and
+        unretried: the server plans it and caches the plan for later calls sending parameters
+        of the same types and size classes, and keeps nothing else (``warmup``). Raises the
+        driver's error."""
+        query = queries.get(name)
+        query.check_params(params)
+        mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
+        async with self.driver.session(database=self.database, default_access_mode=mode) as session:
+            tx = await session.begin_transaction()
+            try:
+                await (await tx.run(query.text, params)).consume()
+            finally:
+                await tx.close()  # rolls back
+
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL, upgrades), retried
         the same way: an auto-commit transaction is the only kind a batching ``CALL ... IN

@@ -35,6 +35,7 @@ from graph_layer.schema import apply_schema
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 from graph_layer.threads import thread_props
+from graph_layer.warmup import plan_queries
 
 if TYPE_CHECKING:
     from chainlit.element import Element, ElementDict
@@ -58,6 +59,8 @@ def queued(method: _F) -> _F:
 
 # Schema versions applied by this process, per (server or driver, database): never twice.
 _SCHEMA_APPLIED: dict[tuple[str, str], int] = {}
+# Where this process has planned the queries ahead (the same keys): once each.
+_PLANNED: set[tuple[str, str]] = set()
 
 DEBUG_QUERY = "MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() RETURN p"
 
@@ -67,7 +70,7 @@ class Neo4jDataLayer(BaseDataLayer):
 
     Pass a URI (and ``auth``), or an existing ``driver`` (never closed by the layer). The driver
     is created lazily on first use; the schema is applied once per process on first use, or
-    explicitly with :meth:`setup`.
+    explicitly with :meth:`setup`, which also plans the queries ahead.
     """
 
     def __init__(
@@ -122,8 +125,21 @@ class Neo4jDataLayer(BaseDataLayer):
         return (where, self.settings.database)
 
     async def setup(self) -> int:
-        """Apply the schema (idempotent) unless this process already did for this database;
-        return the schema version."""
+        """Apply the schema (idempotent) unless this process already did for this database,
+        then plan the queries (``settings.plan_ahead``: once per process and database; see
+        ``graph_layer.warmup``); return the schema version. Call it when the app starts
+        (``@cl.on_app_startup``): on a just-started server it spares the first user about a
+        second of planning per query. Without it the first call applies the schema alone, and
+        the queries are planned by their first calls: planning beside the first visit slowed
+        it down (``python -m benchmarks.cold_start``)."""
+        version = await self._apply_schema()
+        key = self._schema_key()
+        if self.settings.plan_ahead and key not in _PLANNED:
+            _PLANNED.add(key)
+            await plan_queries(self.executor)
+        return version
+
+    async def _apply_schema(self) -> int:
         async with self._schema_lock:
             if not self._schema_ready:
                 key = self._schema_key()
@@ -135,12 +151,12 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def _run(self, name: str, **params: Any) -> list[dict[str, Any]]:
         if not self._schema_ready:
-            await self.setup()
+            await self._apply_schema()
         return await self.executor.run(name, **params)
 
     async def _run_row(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
         if not self._schema_ready:
-            await self.setup()
+            await self._apply_schema()
         return await self.executor.run_row(name, row)
 
     async def _after_writes(self, name: str, key: str | None = None, value: object = None
@@ -148,7 +164,7 @@ class Neo4jDataLayer(BaseDataLayer):
         """Wait for the rows of query ``name`` given so far (see ``Executor.writes_settled``);
         after the schema setup, behind which the first writes may still wait."""
         if not self._schema_ready:
-            await self.setup()
+            await self._apply_schema()
         await self.executor.writes_settled(name, key, value)
 
     async def close(self) -> None:

@@ -11,6 +11,8 @@ class Neo4jSettings(BaseSettings):
     ``NEO4J_DATABASE``.
 
     ``NEO4J_BROWSER_URL`` (optional) enables ``build_debug_url`` links into Neo4j Browser.
+    ``NEO4J_PLAN_AHEAD=false`` stops ``Neo4jDataLayer.setup`` from planning the layer's queries
+    (``graph_layer.warmup``).
     """
 
     model_config = SettingsConfigDict(env_prefix="NEO4J_", extra="ignore")
@@ -23,6 +25,7 @@ class Neo4jSettings(BaseSettings):
     max_connection_pool_size: int = 100
     connection_acquisition_timeout: float = 60.0
     max_transaction_retry_time: float = 30.0
+    plan_ahead: bool = True
 
     @property
     def auth(self) -> tuple[str, str]:

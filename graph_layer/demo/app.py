@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import chainlit as cl
+from chainlit.data import get_data_layer
 from chainlit.server import app as chainlit_app
 from chainlit.types import ThreadDict
 
@@ -31,6 +32,14 @@ mount_storage_route(chainlit_app, storage)
 def data_layer() -> Neo4jDataLayer:
     """Everything the UI saves goes to Neo4j; element bytes to ``storage``."""
     return Neo4jDataLayer.from_env(storage_client=storage)
+
+
+@cl.on_app_startup
+async def startup() -> None:
+    """Apply the schema and plan the queries before the first user comes (``setup``)."""
+    layer = get_data_layer()  # type: ignore[no-untyped-call]
+    assert isinstance(layer, Neo4jDataLayer)
+    await layer.setup()
 
 
 @cl.password_auth_callback

@@ -1,0 +1,158 @@
+"""The first visit after Neo4j starts: what planning the queries ahead (``graph_layer.warmup``)
+saves the first user.
+
+``python -m benchmarks.cold_start [--rounds 3]`` starts a scratch local server (temporary home,
+free ports) and, each round, restarts it once per mode (in turn, which goes first rotating):
+- ``off``: ``plan_ahead`` off; each query is planned by its first call;
+- ``ahead``: the layer's setup plans the queries and the visit starts when that is done (an
+  app that calls ``setup()`` at startup, as the demo does, before its first user comes);
+- ``racing``: the visit starts right after the setup, the planning running beside it (an app
+  whose first user's call sets the layer up).
+A visit is a login, the sidebar, one conversation turn (message, run, tool, reply, the
+thread's name, a file and a rating), the sidebar again, a search and the thread's resume, as
+``BaseDataLayer`` calls one after the other, each timed on the client. Prints each call's
+median over the rounds per mode, the visit's total, and how long the planning took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from chainlit.element import ElementDict
+from chainlit.types import Feedback, Pagination, ThreadFilter
+from chainlit.user import User
+
+from benchmarks.run import free_port
+from graph_layer.context import use_http_context
+from graph_layer.layer import Neo4jDataLayer
+from graph_layer.local_server import LocalNeo4j
+from graph_layer.settings import DEFAULT_PASSWORD, Neo4jSettings
+from graph_layer.warmup import plan_queries
+
+MODES = ("off", "ahead", "racing")
+Timed = list[tuple[str, float]]
+
+
+def _step(thread_id: str, step_id: str, kind: str, parent: str | None, output: str,
+          now: str) -> dict[str, Any]:
+    return {"id": step_id, "threadId": thread_id, "type": kind, "name": kind,
+            "output": output, "createdAt": now, "start": now, "end": now, "parentId": parent,
+            "metadata": {}, "isError": False, "streaming": False}
+
+
+async def visit(layer: Neo4jDataLayer) -> Timed:
+    """One first visit's calls, each timed (ms)."""
+    timed: Timed = []
+
+    async def call(label: str, work: Awaitable[Any]) -> Any:
+        start = time.perf_counter()
+        result = await work
+        timed.append((label, (time.perf_counter() - start) * 1000))
+        return result
+
+    now = "2026-11-28T12:00:00.000Z"
+    identifier = f"visitor-{uuid.uuid4().hex[:8]}@example.com"
+    user = await call("create_user", layer.create_user(User(identifier=identifier)))
+    await call("get_user", layer.get_user(identifier))
+    sidebar = ThreadFilter(userId=user.id)
+    await call("list_threads", layer.list_threads(Pagination(first=35), sidebar))
+    thread, message, run, tool, reply = (str(uuid.uuid4()) for _ in range(5))
+    await call("create_step (message)",
+               layer.create_step(_step(thread, message, "user_message", None, "hello", now)))
+    await call("create_step (run)", layer.create_step(_step(thread, run, "run", message, "",
+                                                           now)))
+    await call("update_thread", layer.update_thread(thread, name="hello", user_id=user.id))
+    for step_id, kind in ((tool, "tool"), (reply, "assistant_message")):
+        await call(f"create_step ({kind})",
+                   layer.create_step(_step(thread, step_id, kind, run, "", now)))
+        await call(f"update_step ({kind})",
+                   layer.update_step(_step(thread, step_id, kind, run, "done", now)))
+    await call("update_step (run)", layer.update_step(_step(thread, run, "run", message, "ok",
+                                                           now)))
+    element: ElementDict = {"id": str(uuid.uuid4()), "threadId": thread, "forId": reply,
+                            "type": "text", "name": "notes", "display": "inline",
+                            "mime": "text/plain"}  # type: ignore[typeddict-item]
+    await call("create_element", layer.create_element(element))
+    await call("upsert_feedback", layer.upsert_feedback(Feedback(forId=run, value=1)))
+    await call("list_threads (again)", layer.list_threads(Pagination(first=35), sidebar))
+    await call("list_threads (search)", layer.list_threads(
+        Pagination(first=35), ThreadFilter(userId=user.id, search="hello")))
+    await call("get_thread", layer.get_thread(thread))
+    return timed
+
+
+async def one(server: LocalNeo4j, mode: str) -> tuple[float, Timed]:
+    """Set a layer up on the just-started ``server`` in ``mode``; (planning ms, visit). The
+    planning is started here, as the layer's setup starts it (which does so once per process
+    and server: these rounds restart the server in one process)."""
+    layer = Neo4jDataLayer(server.uri, auth=server.auth,
+                           settings=Neo4jSettings(plan_ahead=False))
+    try:
+        use_http_context()
+        await layer.setup()
+        start = time.perf_counter()
+        if mode == "off":
+            return 0.0, await visit(layer)
+        planning = asyncio.create_task(plan_queries(layer.executor))
+        if mode == "racing":
+            timed = await visit(layer)
+            await planning
+            return (time.perf_counter() - start) * 1000, timed
+        await planning
+        return (time.perf_counter() - start) * 1000, await visit(layer)
+    finally:
+        await layer.close()
+
+
+def report(results: dict[str, list[tuple[float, Timed]]]) -> None:
+    """Medians per call and mode, the visit's total, the planning's time."""
+    calls = [label for label, _ in results[MODES[0]][0][1]]
+    print(f"\n{'call (median ms over rounds)':34s}" + "".join(f"{m:>10s}" for m in MODES))
+
+    def row(label: str, pick: Callable[[Timed], float]) -> None:
+        cells = [statistics.median(pick(t) for _, t in results[m]) for m in MODES]
+        print(f"{label:34s}" + "".join(f"{c:10.1f}" for c in cells))
+
+    for i, label in enumerate(calls):
+        row(label, lambda t, i=i: t[i][1])
+    row("the visit in all", lambda t: sum(ms for _, ms in t))
+    planning = [statistics.median(p for p, _ in results[m]) for m in MODES]
+    print(f"{'planning ahead (ms)':34s}" + "".join(f"{p:10.0f}" for p in planning))
+    print("(racing: the planning's time runs from the end of the setup until it is done, "
+          "beside the visit)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[tuple[float, Timed]]] = {m: [] for m in MODES}
+    with tempfile.TemporaryDirectory() as home:
+        server = LocalNeo4j(home=Path(home) / "neo4j", bolt_port=free_port(),
+                            http_port=free_port(), password=DEFAULT_PASSWORD)
+        try:
+            for r in range(args.rounds):
+                order = MODES[r % len(MODES):] + MODES[:r % len(MODES)]
+                for mode in order:
+                    server.stop()
+                    server.start()
+                    planning, timed = asyncio.run(one(server, mode))
+                    results[mode].append((planning, timed))
+                    total = sum(ms for _, ms in timed)
+                    print(f"round {r + 1} {mode:7s} visit {total:7.0f} ms, planning "
+                          f"{planning:6.0f} ms", flush=True)
+        finally:
+            server.stop()
+    report(results)
+
+
+if __name__ == "__main__":
+    main()

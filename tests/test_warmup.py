@@ -1,0 +1,133 @@
+"""Planning ahead (graph_layer.warmup) on the real server: every sample is planned and nothing
+is written, a visit through the layer finds every plan it needs made, and setup plans once.
+
+The server's plan cache is read through ``db.clearQueryCaches()``, which says how many plans
+it dropped: a call whose plan the warm-up had not made adds one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import pytest
+from chainlit.types import Feedback, Pagination, ThreadFilter
+from chainlit.user import User
+from neo4j import AsyncDriver
+
+import graph_layer.layer as layer_module
+from graph_layer import Neo4jDataLayer
+from graph_layer.executor import Executor, timing_records
+from graph_layer.settings import Neo4jSettings
+from graph_layer.warmup import plan_queries, samples
+from tests.conftest import Server, query
+from tests.factories import message, new_id
+
+pytestmark = pytest.mark.asyncio
+
+
+async def clear_plans(driver: AsyncDriver) -> int:
+    """Empty the server's query caches; how many plans they held."""
+    said = str((await query(driver, "CALL db.clearQueryCaches()"))[0]["value"])
+    found = re.search(r"cleared of (\d+) quer", said)
+    assert found or said == "Query cache already empty.", said
+    return int(found.group(1)) if found else 0
+
+
+async def _graph_size(driver: AsyncDriver) -> tuple[object, object]:
+    rows = await query(driver, "RETURN COUNT { () } AS nodes, COUNT { ()-->() } AS rels")
+    return rows[0]["nodes"], rows[0]["rels"]
+
+
+async def test_every_sample_is_planned_and_nothing_is_written(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    before = await _graph_size(driver)
+    await clear_plans(driver)
+    assert await plan_queries(layer.executor) == len(samples())
+    assert await clear_plans(driver) == len(samples())  # one plan each: none is redundant
+    assert await _graph_size(driver) == before
+
+
+async def visit(layer: Neo4jDataLayer) -> None:
+    """Every call of the contract that has a sample, with the sizes the samples cover: one
+    and several rows at once, a first and a next page, searches of three lengths."""
+    alice, bob = await asyncio.gather(layer.create_user(User(identifier="alice")),
+                                      layer.create_user(User(identifier="bob@example.com")))
+    assert alice is not None and bob is not None
+    await layer.get_user("alice")
+    await layer.get_user("bob@example.com")
+    await layer.create_user(User(identifier="alice"))
+    threads = [new_id(), new_id()]
+    first = [message(t, 0, output="hello world, a neo4j graph layer demo") for t in threads]
+    await layer.create_step(first[0])
+    await asyncio.gather(*(layer.create_step(message(t, 1, kind="assistant_message"))
+                           for t in threads))
+    await layer.update_thread(threads[0], name="hello", user_id=alice.id)
+    await layer.update_thread(threads[1], name="hello", user_id=alice.id)
+    await asyncio.gather(*(layer.update_thread(t, tags=["warm"]) for t in threads))
+    await layer.update_thread(threads[0], metadata={"k": 1})
+    await layer.create_step(first[1])
+    elements = [{"id": new_id(), "threadId": t, "forId": s["id"], "type": "text",
+                 "name": "notes", "display": "inline"} for t, s in zip(threads, first, strict=True)]
+    await layer.create_element(elements[0])
+    await asyncio.gather(*(layer.create_element(e) for e in elements))
+    rated = [await layer.upsert_feedback(Feedback(forId=first[0]["id"], value=1))]
+    rated += await asyncio.gather(*(layer.upsert_feedback(Feedback(forId=s["id"], value=0))
+                                    for s in first))
+    sidebar = ThreadFilter(userId=alice.id)
+    page = await layer.list_threads(Pagination(first=1), sidebar)
+    await layer.list_threads(Pagination(first=1, cursor=page.pageInfo.endCursor), sidebar)
+    for words in ("hello", "hello world", "neo4j graph layer demo"):
+        await layer.list_threads(Pagination(first=35), ThreadFilter(userId=alice.id,
+                                                                    search=words))
+    found = await layer.list_threads(Pagination(first=1), ThreadFilter(userId=alice.id,
+                                                                       search="hello world"))
+    await layer.list_threads(Pagination(first=1, cursor=found.pageInfo.endCursor),
+                             ThreadFilter(userId=alice.id, search="hello world"))
+    assert await layer.get_thread(threads[0]) is not None
+    assert await layer.get_thread_author(threads[0]) == "alice"
+    assert await layer.get_element(threads[0], elements[0]["id"]) is not None
+    await layer.get_favorite_steps(alice.id)
+    assert await layer.delete_feedback(rated[0])
+    await layer.delete_element(elements[0]["id"], threads[0])
+    await layer.delete_step(first[0]["id"])
+    await layer.delete_thread(threads[1])
+
+
+async def test_a_visit_finds_every_plan_made(layer: Neo4jDataLayer, driver: AsyncDriver
+                                             ) -> None:
+    await clear_plans(driver)
+    await plan_queries(layer.executor)
+    with timing_records() as records:
+        await visit(layer)
+    batched = {r.query for r in records if r.rows == 2}
+    assert batched >= {"user/upsert_user", "step/upsert_step", "thread/update_thread",
+                       "element/upsert_element", "feedback/upsert_feedback"}  # group commits
+    assert await clear_plans(driver) == len(samples())  # and no call needed another plan
+
+
+async def test_setup_plans_once_per_process_unless_told_not_to(
+    clean_db: Server, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(layer_module, "_PLANNED", set())
+    caplog.set_level(logging.INFO, logger="graph_layer")
+    off = Neo4jDataLayer(driver=driver, settings=Neo4jSettings(plan_ahead=False))
+    await off.setup()
+    on, again = (Neo4jDataLayer(driver=driver) for _ in range(2))
+    await on.setup()
+    await again.setup()
+    planned = [r.getMessage() for r in caplog.records if "planned ahead" in r.getMessage()]
+    assert len(planned) == 1  # by the first layer with plan_ahead on, and by no other
+    assert planned[0].startswith(f"graph_layer: {len(samples())} queries planned ahead in ")
+
+
+async def test_a_failure_is_logged_and_ends_the_planning(
+    driver: AsyncDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="graph_layer")
+    assert await plan_queries(Executor(driver, "no-such-database")) == 0
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "planning queries ahead stopped at cypher/user/get_user.cypher" in warning
+    assert "no-such-database" in warning
