@@ -229,8 +229,9 @@ class Executor:
     async def rehearse(self, name: str, params: dict[str, Any]) -> None:
         """Run query ``name`` with ``params`` in a transaction that is rolled back, once and
         unretried: the server plans it and caches the plan for later calls sending parameters
-        of the same types and size classes, and keeps nothing else (``warmup``). Raises the
-        driver's error."""
+        of the same types and size classes. Nothing is committed; only names the database had
+        not seen (a property key, a label) stay, as Neo4j creates them outside transactions.
+        Raises the driver's error."""
         query = queries.get(name)
         query.check_params(params)
         mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
@@ -239,7 +240,10 @@ class Executor:
             try:
                 await (await tx.run(query.text, params)).consume()
             finally:
-                await tx.close()  # rolls back
+                # rolls back; should that fail, the server aborts the transaction when the
+                # connection goes, and the run's own error (if any) is the one raised
+                with contextlib.suppress(Neo4jError, DriverError):
+                    await tx.close()
 
     async def run_statement(self, name: str, text: str) -> None:
         """Run one parameterless statement from a query file (schema DDL, upgrades), retried

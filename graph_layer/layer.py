@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
@@ -18,24 +17,21 @@ from chainlit.user import PersistedUser, User
 from neo4j import AsyncDriver
 from pydantic import SecretStr
 
-from graph_layer import cursor, elements, records, search
+from graph_layer import cursor, elements, records, search, write_rows
 from graph_layer.batching import InFlight
 from graph_layer.convert import (
-    check_text,
     format_time,
     from_json,
-    iso_utc,
     require_id,
-    to_json,
-    utc_now,
 )
 from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
+from graph_layer.plan_ahead import plan_queries
 from graph_layer.schema import apply_schema
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
 from graph_layer.threads import thread_props
-from graph_layer.warmup import plan_queries
+from graph_layer.write_rows import now as _now
 
 if TYPE_CHECKING:
     from chainlit.element import Element, ElementDict
@@ -45,11 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("graph_layer")
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
-
-
-def _now() -> str:
-    """The current instant as a write query's ``$now`` (ISO text: see ``convert.iso_utc``)."""
-    return iso_utc(utc_now())
 
 
 def queued(method: _F) -> _F:
@@ -120,20 +111,20 @@ class Neo4jDataLayer(BaseDataLayer):
                                       self.settings.max_transaction_retry_time)
         return self._executor
 
-    def _schema_key(self) -> tuple[str, str]:
+    def _server_key(self) -> tuple[str, str]:
         where = self.settings.uri if self._owns_driver else f"driver:{id(self._driver)}"
         return (where, self.settings.database)
 
     async def setup(self) -> int:
         """Apply the schema (idempotent) unless this process already did for this database,
         then plan the queries (``settings.plan_ahead``: once per process and database; see
-        ``graph_layer.warmup``); return the schema version. Call it when the app starts
+        ``graph_layer.plan_ahead``); return the schema version. Call it when the app starts
         (``@cl.on_app_startup``): on a just-started server it spares the first user about a
         second of planning per query. Without it the first call applies the schema alone, and
         the queries are planned by their first calls: planning beside the first visit slowed
         it down (``python -m benchmarks.cold_start``)."""
         version = await self._apply_schema()
-        key = self._schema_key()
+        key = self._server_key()
         if self.settings.plan_ahead and key not in _PLANNED:
             _PLANNED.add(key)
             await plan_queries(self.executor)
@@ -142,7 +133,7 @@ class Neo4jDataLayer(BaseDataLayer):
     async def _apply_schema(self) -> int:
         async with self._schema_lock:
             if not self._schema_ready:
-                key = self._schema_key()
+                key = self._server_key()
                 if key not in _SCHEMA_APPLIED:
                     _SCHEMA_APPLIED[key] = await apply_schema(self.executor)
                 self._version = _SCHEMA_APPLIED[key]
@@ -195,13 +186,7 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def create_user(self, user: User) -> PersistedUser | None:
         """Upsert by identifier: id and createdAt are kept, metadata is replaced by the login's."""
-        result = await self._run_row("user/upsert_user", {
-            "identifier": require_id(user.identifier, "user identifier"),
-            "newId": str(uuid.uuid4()),
-            "now": _now(),
-            "metadata": to_json(user.metadata or {}, "user.metadata"),
-            "displayName": check_text(user.display_name, "user.display_name"),
-        })
+        result = await self._run_row("user/upsert_user", write_rows.user_row(user))
         return self._user(result["user"])
 
     async def delete_user_session(self, id: str) -> bool:
@@ -235,11 +220,7 @@ class Neo4jDataLayer(BaseDataLayer):
     ) -> None:
         """Upsert a thread; None means untouched; metadata is a shallow merge (None deletes a
         key); the owner is only ever set; a deleted thread stays deleted."""
-        require_id(thread_id, "thread_id")
-        props = thread_props(name, metadata, tags)
-        if user_id is not None:
-            require_id(user_id, "user_id")
-        row = {"threadId": thread_id, "userId": user_id, "props": props, "now": _now()}
+        row = write_rows.thread_row(thread_id, user_id, thread_props(name, metadata, tags))
         if user_id is None:
             result = await self._run_row("thread/update_thread", row)
         else:  # it may link the owner, locking the user too: alone, so that no batch holds
@@ -393,10 +374,7 @@ class Neo4jDataLayer(BaseDataLayer):
         if key:
             write.props["objectKey"] = key
         try:
-            result = await self._run_row("element/upsert_element", {
-                "threadId": write.thread_id, "elementId": write.element_id,
-                "forId": write.for_id, "props": write.props, "now": _now(),
-            })
+            result = await self._run_row("element/upsert_element", write_rows.element_row(write))
         except Exception:
             if key:
                 await elements.delete_files(self.storage_client, [key])
@@ -433,17 +411,11 @@ class Neo4jDataLayer(BaseDataLayer):
         """One feedback per step: create or update it; return its id. A step whose write this
         process was given and has not committed yet (the user rated a reply faster than the
         server stored its run) is waited for."""
-        for_id = require_id(feedback.forId, "feedback.forId")
-        if feedback.value not in (0, 1) or isinstance(feedback.value, bool):
-            raise InvalidInputError(f"feedback.value must be 0 or 1, got {feedback.value!r}")
-        await self._after_writes("step/upsert_step", "stepId", for_id)
-        result = await self._run_row("feedback/upsert_feedback", {
-            "forId": for_id, "feedbackId": feedback.id or None, "newId": str(uuid.uuid4()),
-            "value": feedback.value, "comment": check_text(feedback.comment, "feedback.comment"),
-            "now": _now(),
-        })
+        row = write_rows.feedback_row(feedback)  # checked before waiting; ``now`` is the rating's
+        await self._after_writes("step/upsert_step", "stepId", row["forId"])
+        result = await self._run_row("feedback/upsert_feedback", row)
         if result["id"] is None:
-            raise NotFoundError(f"upsert_feedback: no step {for_id!r} to rate")
+            raise NotFoundError(f"upsert_feedback: no step {row['forId']!r} to rate")
         return str(result["id"])
 
     async def delete_feedback(self, feedback_id: str) -> bool:

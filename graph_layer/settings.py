@@ -12,7 +12,7 @@ class Neo4jSettings(BaseSettings):
 
     ``NEO4J_BROWSER_URL`` (optional) enables ``build_debug_url`` links into Neo4j Browser.
     ``NEO4J_PLAN_AHEAD=false`` stops ``Neo4jDataLayer.setup`` from planning the layer's queries
-    (``graph_layer.warmup``).
+    (``graph_layer.plan_ahead``).
     """
 
     model_config = SettingsConfigDict(env_prefix="NEO4J_", extra="ignore")

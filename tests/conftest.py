@@ -10,6 +10,7 @@ and Neo4j Browser) is Debian's ``/usr/bin/chromium`` (no downloaded browsers);
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -160,6 +161,14 @@ async def query(driver: AsyncDriver, cypher: str, **params: object) -> list[dict
     """Run a check query in a test (assertions read the graph directly)."""
     records, _, _ = await driver.execute_query(cypher, params, database_="neo4j")
     return [r.data() for r in records]
+
+
+async def clear_plans(driver: AsyncDriver) -> int:
+    """Empty the server's query caches; how many plans they held."""
+    said = str((await query(driver, "CALL db.clearQueryCaches()"))[0]["value"])
+    found = re.search(r"cleared of (\d+) quer", said)
+    assert found or said == "Query cache already empty.", said
+    return int(found.group(1)) if found else 0
 
 
 @pytest.fixture

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
-import chainlit.data
 import pytest
 from chainlit.user import User
-from neo4j import AsyncDriver
 
 import graph_layer.layer as layer_module
 from graph_layer import Neo4jDataLayer
-from graph_layer.warmup import samples
+from graph_layer.plan_ahead import samples
 from tests.conftest import Server
-from tests.test_warmup import clear_plans
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -23,8 +21,8 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 
-async def test_readme_data_layer_snippet(clean_db: Server, driver: AsyncDriver,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_readme_data_layer_snippet(clean_db: Server, monkeypatch: pytest.MonkeyPatch,
+                                         caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("NEO4J_URI", clean_db.uri)
     monkeypatch.setenv("NEO4J_USERNAME", clean_db.auth[0])
     monkeypatch.setenv("NEO4J_PASSWORD", clean_db.auth[1])
@@ -38,15 +36,14 @@ async def test_readme_data_layer_snippet(clean_db: Server, driver: AsyncDriver,
     factory = config.code.data_layer
     assert factory is namespace["data_layer"]
     layer = factory()
-    assert isinstance(layer, Neo4jDataLayer)
-    monkeypatch.setattr(chainlit.data, "_data_layer", layer)
-    monkeypatch.setattr(chainlit.data, "_data_layer_initialized", True)
+    assert isinstance(layer, Neo4jDataLayer) and layer is namespace["layer"]
     monkeypatch.setattr(layer_module, "_PLANNED", set())
+    caplog.set_level(logging.INFO, logger="graph_layer")
     try:
-        await clear_plans(driver)
         assert config.code.on_app_startup is not None
-        await namespace["startup"]()  # type: ignore[operator]  # Chainlit's wrapper logs errors
-        assert await clear_plans(driver) >= len(samples())
+        await namespace["startup"]()  # type: ignore[operator]
+        assert any(r.getMessage().startswith(f"graph_layer: {len(samples())} queries planned")
+                   for r in caplog.records)
         created = await layer.create_user(User(identifier="readme-user"))
         fetched = await layer.get_user("readme-user")
         assert created is not None and fetched is not None and fetched.id == created.id

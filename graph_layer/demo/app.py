@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import chainlit as cl
-from chainlit.data import get_data_layer
 from chainlit.server import app as chainlit_app
 from chainlit.types import ThreadDict
 
@@ -28,17 +27,18 @@ storage = LocalFileStorageClient(HOME / "files", base_url=STORAGE_PATH)
 mount_storage_route(chainlit_app, storage)
 
 
+layer = Neo4jDataLayer.from_env(storage_client=storage)  # connects on first use
+
+
 @cl.data_layer
 def data_layer() -> Neo4jDataLayer:
     """Everything the UI saves goes to Neo4j; element bytes to ``storage``."""
-    return Neo4jDataLayer.from_env(storage_client=storage)
+    return layer
 
 
 @cl.on_app_startup
 async def startup() -> None:
     """Apply the schema and plan the queries before the first user comes (``setup``)."""
-    layer = get_data_layer()  # type: ignore[no-untyped-call]
-    assert isinstance(layer, Neo4jDataLayer)
     await layer.setup()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import User
-from neo4j import AsyncDriver, AsyncResult, AsyncSession
+from neo4j import AsyncDriver, AsyncResult, AsyncSession, AsyncTransaction
 from typer.testing import CliRunner
 
 from graph_layer import Neo4jDataLayer, queries
@@ -62,6 +62,25 @@ class RecordingSession:
     async def run(self, query: Any, *args: Any, **kwargs: Any) -> AsyncResult:
         self._texts.append(getattr(query, "text", query))
         return await self._session.run(query, *args, **kwargs)
+
+    async def begin_transaction(self, *args: Any, **kwargs: Any) -> RecordingTransaction:
+        tx = await self._session.begin_transaction(*args, **kwargs)
+        return RecordingTransaction(tx, self._texts)
+
+
+class RecordingTransaction:
+    """A real transaction whose ``run`` keeps the query text too (the planning ahead's)."""
+
+    def __init__(self, tx: AsyncTransaction, texts: list[str]) -> None:
+        self._tx = tx
+        self._texts = texts
+
+    async def run(self, query: Any, *args: Any, **kwargs: Any) -> AsyncResult:
+        self._texts.append(getattr(query, "text", query))
+        return await self._tx.run(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
 
 
 async def two_users(layer: Neo4jDataLayer) -> dict[str, Any]:
@@ -133,7 +152,7 @@ async def test_metacharacters_change_nothing_and_queries_are_the_files(
     recorder = RecordingDriver(driver)
     layer = Neo4jDataLayer(driver=recorder, database=clean_db.database,  # type: ignore[arg-type]
                            storage_client=storage)
-    await layer.setup()
+    await layer.setup()  # plans the queries ahead too, through transactions
     world = await two_users(layer)
     alice = world["ids"]["alice"]
     recorder.texts.clear()

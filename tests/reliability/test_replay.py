@@ -14,8 +14,8 @@ import pytest
 from chainlit.user import User
 from neo4j import AsyncDriver
 
-import graph_layer.layer
 import graph_layer.steps
+import graph_layer.write_rows
 from graph_layer import Neo4jDataLayer
 from tests.conftest import Server, _wipe
 from tests.factories import new_id
@@ -72,7 +72,7 @@ async def test_replayed_twice_and_shuffled_gives_the_same_graph(
     slayer: Neo4jDataLayer, driver: AsyncDriver, clean_db: Server,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(graph_layer.layer, "utc_now", lambda: NOW)  # a fixed clock, not a mock
+    monkeypatch.setattr(graph_layer.write_rows, "utc_now", lambda: NOW)  # a fixed clock, not a mock
     monkeypatch.setattr(graph_layer.steps, "utc_now", lambda: NOW)
     racing, clicks = recorded("<user>")
 

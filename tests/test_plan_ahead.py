@@ -1,14 +1,16 @@
-"""Planning ahead (graph_layer.warmup) on the real server: every sample is planned and nothing
-is written, a visit through the layer finds every plan it needs made, and setup plans once.
+"""Planning ahead (graph_layer.plan_ahead) on the real server: every sample is planned and
+nothing is written, the samples make exactly the plans a visit through the layer needs, and
+setup plans once.
 
-The server's plan cache is read through ``db.clearQueryCaches()``, which says how many plans
-it dropped: a call whose plan the warm-up had not made adds one."""
+The server's plan cache is read through ``db.clearQueryCaches()`` (``clear_plans``), which
+says how many plans it dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
@@ -16,22 +18,20 @@ from chainlit.user import User
 from neo4j import AsyncDriver
 
 import graph_layer.layer as layer_module
-from graph_layer import Neo4jDataLayer
+from graph_layer import Neo4jDataLayer, queries
 from graph_layer.executor import Executor, timing_records
+from graph_layer.plan_ahead import plan_queries, samples
 from graph_layer.settings import Neo4jSettings
-from graph_layer.warmup import plan_queries, samples
-from tests.conftest import Server, query
+from tests.conftest import Server, clear_plans, query
 from tests.factories import message, new_id
 
-pytestmark = pytest.mark.asyncio
 
-
-async def clear_plans(driver: AsyncDriver) -> int:
-    """Empty the server's query caches; how many plans they held."""
-    said = str((await query(driver, "CALL db.clearQueryCaches()"))[0]["value"])
-    found = re.search(r"cleared of (\d+) quer", said)
-    assert found or said == "Query cache already empty.", said
-    return int(found.group(1)) if found else 0
+def test_samples_fit_their_files_and_cover_the_layer() -> None:
+    for name, params in samples():
+        queries.get(name).check_params(params)  # raises on a parameter the file lacks
+    source = Path(layer_module.__file__).read_text()
+    run_by_layer = set(re.findall(r'"((?:user|thread|step|element|feedback)/\w+)"', source))
+    assert {name for name, _ in samples()} == run_by_layer - {"user/delete_user"}
 
 
 async def _graph_size(driver: AsyncDriver) -> tuple[object, object]:
@@ -95,16 +95,18 @@ async def visit(layer: Neo4jDataLayer) -> None:
     await layer.delete_thread(threads[1])
 
 
-async def test_a_visit_finds_every_plan_made(layer: Neo4jDataLayer, driver: AsyncDriver
-                                             ) -> None:
+async def test_the_samples_make_the_plans_a_visit_needs(layer: Neo4jDataLayer,
+                                                      driver: AsyncDriver) -> None:
     await clear_plans(driver)
-    await plan_queries(layer.executor)
     with timing_records() as records:
         await visit(layer)
     batched = {r.query for r in records if r.rows == 2}
     assert batched >= {"user/upsert_user", "step/upsert_step", "thread/update_thread",
                        "element/upsert_element", "feedback/upsert_feedback"}  # group commits
-    assert await clear_plans(driver) == len(samples())  # and no call needed another plan
+    assert await clear_plans(driver) == len(samples())  # as many plans as samples,
+    await plan_queries(layer.executor)
+    await visit(layer)
+    assert await clear_plans(driver) == len(samples())  # and the same ones
 
 
 async def test_setup_plans_once_per_process_unless_told_not_to(
@@ -131,3 +133,27 @@ async def test_a_failure_is_logged_and_ends_the_planning(
     [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "planning queries ahead stopped at cypher/user/get_user.cypher" in warning
     assert "no-such-database" in warning
+
+
+async def test_refused_writes_are_skipped_and_the_reads_planned(
+    clean_db: Server, driver: AsyncDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Community has no roles to take write rights away: a session in read access mode is
+    refused the writes instead."""
+    caplog.set_level(logging.WARNING, logger="graph_layer")
+    reads = sum(queries.get(name).is_read for name, _ in samples())
+
+    class ReadOnly(Executor):
+        async def rehearse(self, name: str, params: dict[str, object]) -> None:
+            async with self.driver.session(database=self.database,
+                                           default_access_mode="READ") as session:
+                tx = await session.begin_transaction()
+                try:
+                    await (await tx.run(queries.get(name).text, params)).consume()
+                finally:
+                    await tx.close()
+
+    assert await plan_queries(ReadOnly(driver, clean_db.database)) == reads
+    skipped = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(skipped) == len(samples()) - reads
+    assert all("not planned ahead" in m and "AccessMode" in m for m in skipped)

@@ -1,14 +1,14 @@
 """Plan the layer's queries before their first call (``Neo4jDataLayer.setup`` runs it).
 
 On a server that has just started, the first call of each query waits for its planning on a
-cold JVM: 0.2-1.4 s each here, and 3.5-6.4 s over a first visit's calls against 0.35-0.46 s
+cold JVM: 0.2-1.4 s each here, and 4.0-4.7 s over a first visit's calls against 0.34-0.55 s
 planned ahead (``python -m benchmarks.cold_start``; docs/performance.md, change 26). The
 server caches a plan per query text and per set of parameter types, where a string or list
 parameter's type includes its size class (1, 2-10, 11-100, 101-1000, ... items or
 characters): a group commit of two rows is planned again after one of one row. ``samples``
 gives each query the parameters the layer sends, one set per size class a first visit
 reaches, and ``plan_queries`` runs each in a transaction that is rolled back
-(``Executor.rehearse``): the plan is cached and nothing is written. An ``EXPLAIN`` would cache
+(``Executor.rehearse``): the plan is cached and nothing committed. An ``EXPLAIN`` would cache
 less: the next real call still took 150 ms on the server here, against about 1 s.
 """
 
@@ -17,10 +17,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from graph_layer import cursor, search
-from graph_layer.convert import iso_utc, utc_now
+from chainlit.types import Feedback
+from chainlit.user import User
+from neo4j.exceptions import DriverError, Neo4jError
+
+from graph_layer import cursor, elements, search, write_rows
 from graph_layer.executor import Executor
 from graph_layer.steps import step_params
 from graph_layer.threads import thread_props
@@ -29,43 +33,47 @@ log = logging.getLogger("graph_layer")
 
 Sample = tuple[str, dict[str, Any]]
 _CURSOR = ("cursorTime", "cursorId")
+#: Writes refused (a role without write rights, a read-only database or server): skipped,
+#: and the reads still planned.
+_WRITE_REFUSED = frozenset({"Neo.ClientError.Security.Forbidden",
+                            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+                            "Neo.ClientError.Statement.AccessMode"})
 
 
 def _id() -> str:
     return str(uuid.uuid4())
 
 
-def _rows(make: Any) -> list[dict[str, Any]]:
+def _rows(make: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` of one and of two rows: a lone write and the smallest group commit."""
     return [{"rows": [make()]}, {"rows": [make(), make()]}]
 
 
 def samples() -> list[Sample]:
-    """(query name, parameters) for every query a user's calls run, in the order a first
-    visit reaches them: login, sidebar, a conversation, its rating, resume, search, deletes.
-    Ids are fresh: nothing matches them."""
-    now = iso_utc(utc_now())
+    """(query name, parameters) for every query a user's calls run (all but ``delete_user``),
+    in the order a first visit reaches them: login, sidebar, a conversation, its rating,
+    resume, search, deletes. The rows come from the layer's own builders; ids are fresh, so
+    nothing matches them."""
+    now = write_rows.now()
 
     def user() -> dict[str, Any]:
-        return {"identifier": _id(), "newId": _id(), "now": now, "metadata": "{}",
-                "displayName": None}
+        return write_rows.user_row(User(identifier=_id()))
 
     def thread() -> dict[str, Any]:
-        return {"threadId": _id(), "userId": None, "props": thread_props("warm-up", None, None),
-                "now": now}
+        return write_rows.thread_row(_id(), None, thread_props("plan", None, None))
 
     def step() -> dict[str, Any]:
         return step_params({"id": _id(), "threadId": _id(), "type": "assistant_message",
-                            "name": "warm-up", "output": "warm-up", "createdAt": now,
+                            "name": "plan", "output": "plan", "createdAt": now,
                             "start": now, "end": now, "metadata": {}})
 
     def element() -> dict[str, Any]:
-        return {"threadId": _id(), "elementId": _id(), "forId": _id(),
-                "props": {"name": "warm-up", "type": "file", "display": "inline"}, "now": now}
+        return write_rows.element_row(elements.normalise(
+            {"id": _id(), "threadId": _id(), "forId": _id(), "type": "file", "name": "plan",
+             "display": "inline", "mime": "text/plain"}, None))
 
     def feedback() -> dict[str, Any]:
-        return {"forId": _id(), "feedbackId": None, "newId": _id(), "value": 1,
-                "comment": None, "now": now}
+        return write_rows.feedback_row(Feedback(forId=_id(), value=1))
 
     user_id = _id()
     page = {"userId": user_id, "feedback": None, "first": 35}
@@ -74,11 +82,13 @@ def samples() -> list[Sample]:
                                     strict=True))}
 
     def found(text: str) -> dict[str, Any]:
-        names, messages = search.lucene_queries(text, user_id) or ("", "")
-        return {"names": names, "messages": messages}
+        lucene = search.lucene_queries(text, user_id)
+        assert lucene is not None  # the texts below have words
+        return {"names": lucene[0], "messages": lucene[1]}
+
     return [
         # identifiers of 2-10 and of 11-100 characters ("admin", an email address)
-        *(("user/get_user", {"identifier": name}) for name in ("warm-up", f"{_id()}@example.com")),
+        *(("user/get_user", {"identifier": name}) for name in ("planner", f"{_id()}@example.com")),
         *(("user/upsert_user", p) for p in _rows(user)),
         ("thread/list_threads", first_page),
         ("thread/list_threads", next_page),
@@ -102,15 +112,19 @@ def samples() -> list[Sample]:
 
 
 async def plan_queries(executor: Executor) -> int:
-    """Rehearse every sample, in order; return how many ran. Best effort: the first failure
-    is logged as a warning and ends it (the calls themselves plan what is left, and report
-    their own errors)."""
+    """Rehearse every sample, in order; return how many ran. Best effort: a failure is logged
+    as a warning and ends it (the calls then plan what is left, and report their own errors),
+    but for a write refused to this user or on this server, which is skipped. Other errors (a
+    sample that no longer fits its query file) are raised."""
     start = time.perf_counter()
     done = 0
     for name, params in samples():
         try:
             await executor.rehearse(name, params)
-        except Exception as err:  # an optimisation: it must never break the app
+        except (Neo4jError, DriverError) as err:
+            if isinstance(err, Neo4jError) and err.code in _WRITE_REFUSED:
+                log.warning("graph_layer: cypher/%s.cypher not planned ahead: %s", name, err)
+                continue
             log.warning("graph_layer: planning queries ahead stopped at cypher/%s.cypher: %s",
                         name, err)
             return done
