@@ -19,11 +19,7 @@ from pydantic import SecretStr
 
 from graph_layer import cursor, elements, records, search, write_rows
 from graph_layer.batching import InFlight
-from graph_layer.convert import (
-    format_time,
-    from_json,
-    require_id,
-)
+from graph_layer.convert import format_time, from_json, require_id
 from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
 from graph_layer.plan_ahead import plan_queries
@@ -119,8 +115,8 @@ class Neo4jDataLayer(BaseDataLayer):
         """Apply the schema (idempotent) unless this process already did for this database,
         then plan the queries (``settings.plan_ahead``: once per process and database; see
         ``graph_layer.plan_ahead``); return the schema version. Call it when the app starts
-        (``@cl.on_app_startup``): on a just-started server it spares the first user about a
-        second of planning per query. Without it the first call applies the schema alone, and
+        (``@cl.on_app_startup``): on a just-started server it spares the first user 0.2-1.4 s
+        of planning per query. Without it the first call applies the schema alone, and
         the queries are planned by their first calls: planning beside the first visit slowed
         it down (``python -m benchmarks.cold_start``)."""
         version = await self._apply_schema()
