@@ -4,10 +4,10 @@ saves the first user.
 ``python -m benchmarks.cold_start [--rounds 3]`` starts a scratch local server (temporary home,
 free ports) and, each round, restarts it once per mode (in turn, which goes first rotating):
 - ``off``: ``plan_ahead`` off; each query is planned by its first call;
-- ``ahead``: the layer's setup plans the queries and the visit starts when that is done (an
-  app that calls ``setup()`` at startup, as the demo does, before its first user comes);
-- ``racing``: the visit starts right after the setup, the planning running beside it (an app
-  whose first user's call sets the layer up).
+- ``ahead``: the queries are planned (``plan_queries``, what ``setup()`` runs) and the visit
+  starts when that is done (an app that calls ``setup()`` at startup, as the demo does);
+- ``racing``: the visit starts right after the schema, the planning running beside it (the
+  design the layer did not take: its lazy setup on a first call does not plan).
 A visit is a login, the sidebar, one conversation turn (message, run, tool, reply, the
 thread's name, a file and a rating), the sidebar again, a search and the thread's resume, as
 ``BaseDataLayer`` calls one after the other, each timed on the client. Prints each call's

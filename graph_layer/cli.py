@@ -72,8 +72,8 @@ def neo4j_status() -> None:
 @schema_app.command("apply")
 def schema_apply() -> None:
     """Create the constraints and indexes (idempotent) on the server NEO4J_URI names, and
-    plan the layer's queries there (a just-started server then serves its first user at full
-    speed)."""
+    plan the layer's queries there (a just-started server's first user then waits for no
+    query plan)."""
     from graph_layer.layer import Neo4jDataLayer
 
     async def run() -> int:

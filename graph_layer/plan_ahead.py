@@ -1,7 +1,7 @@
 """Plan the layer's queries before their first call (``Neo4jDataLayer.setup`` runs it).
 
 On a server that has just started, the first call of each query waits for its planning on a
-cold JVM: 0.2-1.4 s each here, and 4.0-4.7 s over a first visit's calls against 0.34-0.55 s
+cold JVM: up to 1.4 s each here, and 4.0-4.7 s over a first visit's calls against 0.34-0.55 s
 planned ahead (``python -m benchmarks.cold_start``; docs/performance.md, change 26). The
 server caches a plan per query text and per set of parameter types, where a string or list
 parameter's type includes its size class (1, 2-10, 11-100, 101-1000, ... items or
@@ -27,7 +27,6 @@ from neo4j.exceptions import DriverError, Neo4jError
 from graph_layer import cursor, elements, search, write_rows
 from graph_layer.executor import Executor
 from graph_layer.steps import step_params
-from graph_layer.threads import thread_props
 
 log = logging.getLogger("graph_layer")
 
@@ -60,7 +59,7 @@ def samples() -> list[Sample]:
         return write_rows.user_row(User(identifier=_id()))
 
     def thread() -> dict[str, Any]:
-        return write_rows.thread_row(_id(), None, thread_props("plan", None, None))
+        return write_rows.thread_row(_id(), None, "plan", None, None)
 
     def step() -> dict[str, Any]:
         return step_params({"id": _id(), "threadId": _id(), "type": "assistant_message",

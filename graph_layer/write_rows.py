@@ -13,6 +13,7 @@ from chainlit.user import User
 from graph_layer.convert import check_text, iso_utc, require_id, to_json, utc_now
 from graph_layer.elements import ElementWrite
 from graph_layer.errors import InvalidInputError
+from graph_layer.threads import thread_props
 
 Row = dict[str, Any]
 
@@ -33,9 +34,12 @@ def user_row(user: User) -> Row:
     }
 
 
-def thread_row(thread_id: str, user_id: str | None, props: dict[str, Any]) -> Row:
-    """``thread/update_thread``'s row (``props`` from ``threads.thread_props``)."""
+def thread_row(thread_id: str, user_id: str | None, name: str | None,
+               metadata: dict[str, Any] | None, tags: list[str] | None) -> Row:
+    """``thread/update_thread``'s row: the id, the name, metadata and tags (as
+    ``threads.thread_props``), then the owner's id, checked in that order."""
     require_id(thread_id, "thread_id")
+    props = thread_props(name, metadata, tags)
     if user_id is not None:
         require_id(user_id, "user_id")
     return {"threadId": thread_id, "userId": user_id, "props": props, "now": now()}

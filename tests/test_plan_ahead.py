@@ -104,7 +104,7 @@ async def test_the_samples_make_the_plans_a_visit_needs(layer: Neo4jDataLayer,
     assert batched >= {"user/upsert_user", "step/upsert_step", "thread/update_thread",
                        "element/upsert_element", "feedback/upsert_feedback"}  # group commits
     assert await clear_plans(driver) == len(samples())  # as many plans as samples,
-    await plan_queries(layer.executor)
+    assert await plan_queries(layer.executor) == len(samples())
     await visit(layer)
     assert await clear_plans(driver) == len(samples())  # and the same ones
 
@@ -117,6 +117,8 @@ async def test_setup_plans_once_per_process_unless_told_not_to(
     caplog.set_level(logging.INFO, logger="graph_layer")
     off = Neo4jDataLayer(driver=driver, settings=Neo4jSettings(plan_ahead=False))
     await off.setup()
+    assert not layer_module._PLANNED
+    assert not [r for r in caplog.records if "planned ahead" in r.getMessage()]
     on, again = (Neo4jDataLayer(driver=driver) for _ in range(2))
     await on.setup()
     await again.setup()

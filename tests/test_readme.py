@@ -40,7 +40,7 @@ async def test_readme_data_layer_snippet(clean_db: Server, monkeypatch: pytest.M
     monkeypatch.setattr(layer_module, "_PLANNED", set())
     caplog.set_level(logging.INFO, logger="graph_layer")
     try:
-        assert config.code.on_app_startup is not None
+        assert config.code.on_app_startup.__wrapped__ is namespace["startup"]  # type: ignore[attr-defined]
         await namespace["startup"]()  # type: ignore[operator]
         assert any(r.getMessage().startswith(f"graph_layer: {len(samples())} queries planned")
                    for r in caplog.records)

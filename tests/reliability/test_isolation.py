@@ -14,9 +14,13 @@ from chainlit.user import User
 from neo4j import AsyncDriver, AsyncResult, AsyncSession, AsyncTransaction
 from typer.testing import CliRunner
 
+import graph_layer.layer as layer_module
 from graph_layer import Neo4jDataLayer, queries
 from graph_layer.cli import app
 from graph_layer.errors import OwnershipError
+from graph_layer.plan_ahead import samples
+from graph_layer.schema import schema_files
+from graph_layer.schema import statements as schema_statements
 from graph_layer.storage import LocalFileStorageClient
 from tests.conftest import Server
 from tests.factories import message, new_id
@@ -147,12 +151,17 @@ async def test_other_users_data_never_leaks(slayer: Neo4jDataLayer, driver: Asyn
 
 async def test_metacharacters_change_nothing_and_queries_are_the_files(
     clean_db: Server, driver: AsyncDriver, storage: LocalFileStorageClient,
-    chainlit_context: Any,
+    chainlit_context: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(layer_module, "_PLANNED", set())  # keyed by the driver's id: reused
     recorder = RecordingDriver(driver)
     layer = Neo4jDataLayer(driver=recorder, database=clean_db.database,  # type: ignore[arg-type]
                            storage_client=storage)
-    await layer.setup()  # plans the queries ahead too, through transactions
+    await layer.setup()  # the schema's statements, then the queries planned in transactions
+    statements = {s for q in schema_files() for s in schema_statements(q)}
+    files = {q.text for q in queries.load_all().values()}
+    planned = {queries.get(name).text for name, _ in samples()}
+    assert planned <= set(recorder.texts) <= files | statements
     world = await two_users(layer)
     alice = world["ids"]["alice"]
     recorder.texts.clear()
@@ -175,7 +184,6 @@ async def test_metacharacters_change_nothing_and_queries_are_the_files(
             await layer.delete_element(text, text)
             assert await layer.delete_user(text) is None
     assert await dump(driver) == before
-    files = {q.text for q in queries.load_all().values()}
     assert recorder.texts and set(recorder.texts) <= files
     print(f"\n[reliability/injection] {len(HOSTILE)} hostile strings x 11 calls "
           f"(search, ids, user ids): 0 errors, 0 foreign results ({results} own hits), "
