@@ -29,9 +29,11 @@ from typing import Any
 from chainlit.element import ElementDict
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import User
+from chainlit.utils import utc_now
 
 import graph_layer.layer as layer_module
 from benchmarks.run import free_port
+from benchmarks.workloads import new_message, new_step
 from graph_layer.context import use_http_context
 from graph_layer.layer import Neo4jDataLayer
 from graph_layer.local_server import LocalNeo4j
@@ -40,13 +42,6 @@ from graph_layer.settings import DEFAULT_PASSWORD, Neo4jSettings
 
 MODES = ("off", "ahead", "racing")
 Timed = list[tuple[str, float]]
-
-
-def _step(thread_id: str, step_id: str, kind: str, parent: str | None, output: str,
-          now: str) -> dict[str, Any]:
-    return {"id": step_id, "threadId": thread_id, "type": kind, "name": kind,
-            "output": output, "createdAt": now, "start": now, "end": now, "parentId": parent,
-            "metadata": {}, "isError": False, "streaming": False}
 
 
 async def visit(layer: Neo4jDataLayer) -> Timed:
@@ -59,30 +54,30 @@ async def visit(layer: Neo4jDataLayer) -> Timed:
         timed.append((label, (time.perf_counter() - start) * 1000))
         return result
 
-    now = "2026-11-28T12:00:00.000Z"
     identifier = f"visitor-{uuid.uuid4().hex[:8]}@example.com"
     user = await call("create_user", layer.create_user(User(identifier=identifier)))
     await call("get_user", layer.get_user(identifier))
     sidebar = ThreadFilter(userId=user.id)
     await call("list_threads", layer.list_threads(Pagination(first=35), sidebar))
-    thread, message, run, tool, reply = (str(uuid.uuid4()) for _ in range(5))
-    await call("create_step (message)",
-               layer.create_step(_step(thread, message, "user_message", None, "hello", now)))
-    await call("create_step (run)", layer.create_step(_step(thread, run, "run", message, "",
-                                                           now)))
+    thread = str(uuid.uuid4())
+    message = new_message(thread, None, "user_message", "User", "hello")
+    await call("create_step (message)", layer.create_step(message))
+    run = new_step(thread, message["id"], "run", "on_message", "", "")
+    await call("create_step (run)", layer.create_step(run))
     await call("update_thread", layer.update_thread(thread, name="hello", user_id=user.id))
-    for step_id, kind in ((tool, "tool"), (reply, "assistant_message")):
-        await call(f"create_step ({kind})",
-                   layer.create_step(_step(thread, step_id, kind, run, "", now)))
-        await call(f"update_step ({kind})",
-                   layer.update_step(_step(thread, step_id, kind, run, "done", now)))
-    await call("update_step (run)", layer.update_step(_step(thread, run, "run", message, "ok",
-                                                           now)))
-    element: ElementDict = {"id": str(uuid.uuid4()), "threadId": thread, "forId": reply,
+    tool = new_step(thread, run["id"], "tool", "search", '{"q": "hello"}', "")
+    reply = new_message(thread, run["id"], "assistant_message", "Assistant", "")
+    for step, kind in ((tool, "tool"), (reply, "assistant_message")):
+        await call(f"create_step ({kind})", layer.create_step(step))
+        step.update(output="done", end=utc_now())
+        await call(f"update_step ({kind})", layer.update_step(step))
+    run.update(output="ok", end=utc_now())
+    await call("update_step (run)", layer.update_step(run))
+    element: ElementDict = {"id": str(uuid.uuid4()), "threadId": thread, "forId": reply["id"],
                             "type": "text", "name": "notes", "display": "inline",
-                            "mime": "text/plain"}  # type: ignore[typeddict-item]
+                            "mime": "text/plain"}
     await call("create_element", layer.create_element(element))
-    await call("upsert_feedback", layer.upsert_feedback(Feedback(forId=run, value=1)))
+    await call("upsert_feedback", layer.upsert_feedback(Feedback(forId=run["id"], value=1)))
     await call("list_threads (again)", layer.list_threads(Pagination(first=35), sidebar))
     await call("list_threads (search)", layer.list_threads(
         Pagination(first=35), ThreadFilter(userId=user.id, search="hello")))

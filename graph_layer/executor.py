@@ -167,6 +167,10 @@ class Executor:
                             err)
                 await asyncio.sleep(delay)
 
+    def access_mode(self, query: queries.Query) -> str:
+        """The session's access mode for ``query``: reads go to READ servers."""
+        return neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
+
     async def run(self, name: str, **params: Any) -> list[Row]:
         """Run query ``name`` with ``params`` in one auto-commit transaction (retried) and
         return its rows.
@@ -180,7 +184,7 @@ class Executor:
     async def _run(self, name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
         query = queries.get(name)
         query.check_params(params)
-        mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
+        mode = self.access_mode(query)
         try:
             async with self._slots or contextlib.nullcontext():
                 start = time.perf_counter()  # after waiting for a slot
@@ -234,7 +238,7 @@ class Executor:
         Raises the driver's error."""
         query = queries.get(name)
         query.check_params(params)
-        mode = neo4j.READ_ACCESS if query.is_read else neo4j.WRITE_ACCESS
+        mode = self.access_mode(query)
         async with self.driver.session(database=self.database, default_access_mode=mode) as session:
             tx = await session.begin_transaction()
             try:

@@ -1,7 +1,7 @@
 """Plan the layer's queries before their first call (``Neo4jDataLayer.setup`` runs it).
 
 On a server that has just started, the first call of each query waits for its planning on a
-cold JVM: up to 1.4 s each here, and 4.0-4.7 s over a first visit's calls against 0.34-0.55 s
+cold JVM: up to 1.4 s each here, and 4.1-4.3 s over a first visit's calls against 0.40-0.54 s
 planned ahead (``python -m benchmarks.cold_start``; docs/performance.md, change 26). The
 server caches a plan per query text and per set of parameter types, where a string or list
 parameter's type includes its size class (1, 2-10, 11-100, 101-1000, ... items or
