@@ -2,8 +2,9 @@
 its time. Each round bulk-loads a fresh benchmark conversation into ``NEO4J_URI`` (point it
 at a scratch database: a ``delete-probe`` user and the deleted threads' tombstones stay),
 lets the server settle, then runs ``cypher/thread/delete_thread.cypher`` in an explicit
-transaction and prints the query's time and the commit's. The first round also plans the
-query."""
+transaction and prints the query's time and the commit's, then the time the purge that the
+layer runs after the call (``graph_layer.purge``) took. The first round also plans the
+queries."""
 
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ async def rounds(n: int, steps: int) -> None:
                 ran = time.perf_counter()
                 await tx.commit()
                 done = time.perf_counter()
+            removed = await peer.ours.purge_deleted()
+            purged = time.perf_counter()
             print(f"query {(ran - start) * 1000:6.1f} ms, commit {(done - ran) * 1000:6.1f} "
                   f"ms: {counters.nodes_deleted} nodes, {counters.relationships_deleted} "
-                  "relationships", flush=True)
+                  f"relationships; then the purge {(purged - done) * 1000:6.1f} ms: "
+                  f"{removed} nodes", flush=True)
 
 
 def main(n: int = typer.Option(5, help="Rounds."),

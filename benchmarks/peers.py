@@ -86,6 +86,11 @@ class Peer(ABC):
         """Wait for the background work a bulk load or a burst of writes leaves behind."""
         return None
 
+    async def after_delete(self) -> bool:
+        """Wait for the work the layer leaves to the background after ``delete_thread``;
+        False when it leaves none."""
+        return False
+
     async def fresh_plans(self) -> None:
         """Let the next calls plan their queries on the statistics of now (two thirds into the
         warm-up), as ``VACUUM ANALYZE`` in ``settle`` gives PostgreSQL's planner."""
@@ -119,9 +124,16 @@ class Neo4jPeer(Peer):
 
     async def settle(self) -> None:
         """Index population and the full-text indexes' queued updates (applied after commit)
-        run in the server's background and take its CPU from the measured calls."""
+        run in the server's background and take its CPU from the measured calls; so does the
+        purge of deleted threads."""
+        await self.after_delete()
         await self._q("CALL db.awaitIndexes(600)")
         await self._q("CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()")
+
+    async def after_delete(self) -> bool:
+        """The purge ``delete_thread`` started (``graph_layer.purge``)."""
+        await self.ours.purge_deleted()
+        return True
 
     async def fresh_plans(self) -> None:
         """Empty the server's query caches. A plan made early in the warm-up, on a smaller

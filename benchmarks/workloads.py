@@ -306,8 +306,12 @@ async def delete(peer: Peer, rec: Recorder, thread_ids: list[str], label: str) -
     workload = f"delete {label}"
     start = time.perf_counter()
     for tid in thread_ids:
-        await peer.settle()  # not the previous delete's background index work
+        await peer.settle()  # not the previous delete's background work
         await rec.timed(workload, "delete_thread", name, layer.delete_thread(tid))
+        returned = time.perf_counter()
+        if await peer.after_delete():  # what the call left to the background (ours: the purge)
+            rec.line("background", f"purge after delete_thread ({label})", name).ms.append(
+                (time.perf_counter() - returned) * 1000)
     rec.close_workload(workload, name, time.perf_counter() - start)
     gone = [await layer.get_thread(tid) for tid in thread_ids]
     rec.finding(name, workload, all(t is None for t in gone),

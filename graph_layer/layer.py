@@ -23,6 +23,7 @@ from graph_layer.convert import format_time, from_json, require_id
 from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
 from graph_layer.plan_ahead import plan_queries
+from graph_layer.purge import Purger
 from graph_layer.schema import apply_schema
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
@@ -86,6 +87,7 @@ class Neo4jDataLayer(BaseDataLayer):
         self._version = 0
         self._schema_lock = asyncio.Lock()
         self._element_writes = InFlight()  # create_element calls under way, by element id
+        self._purger = Purger(self._run)  # deleted threads' content, after delete_thread
 
     @classmethod
     def from_env(cls, *, storage_client: BaseStorageClient | None = None) -> Neo4jDataLayer:
@@ -127,6 +129,7 @@ class Neo4jDataLayer(BaseDataLayer):
             except BaseException:
                 _PLANNED.discard(key)  # raised (a bug, or cancelled): a later setup() tries again
                 raise
+        self._purger.start()  # what an earlier process deleted and did not purge
         return version
 
     async def _apply_schema(self) -> int:
@@ -158,7 +161,9 @@ class Neo4jDataLayer(BaseDataLayer):
         await self.executor.writes_settled(name, key, value)
 
     async def close(self) -> None:
-        """Close the driver if the layer created it, and the storage client."""
+        """Wait for the background purge of deleted threads, then close the driver if the
+        layer created it, and the storage client."""
+        await self._purger.wait()
         if self._driver is not None and self._owns_driver:
             await self._driver.close()
             self._driver = None
@@ -294,12 +299,22 @@ class Neo4jDataLayer(BaseDataLayer):
         return PaginatedResponse(PageInfo(len(rows) > first, start, end), data)  # type: ignore[arg-type]
 
     async def delete_thread(self, thread_id: str) -> None:
-        """Delete the thread, its steps, elements and feedback in one transaction (leaving a
-        tombstone), then its stored files (best effort)."""
+        """Delete the thread in one transaction: it becomes a tombstone, and no read returns
+        it or its steps, elements and feedback; then remove its stored files (best effort).
+        Those nodes are freed in the background (``graph_layer.purge``, ``purge_deleted``)."""
         rows = await self._run(
             "thread/delete_thread", threadId=require_id(thread_id, "thread_id"), now=_now()
         )
-        await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
+        try:
+            await elements.delete_files(self.storage_client, rows[0]["objectKeys"] if rows else [])
+        finally:
+            self._purger.start()
+
+    async def purge_deleted(self) -> int:
+        """Free the nodes of deleted threads now (``delete_thread`` leaves that to the
+        background): wait for the background purge, then purge what is left, raising errors;
+        return how many nodes were removed."""
+        return await self._purger.purge()
 
     # -- steps ------------------------------------------------------------------------------
 

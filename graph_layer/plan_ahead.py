@@ -24,7 +24,7 @@ from chainlit.types import Feedback
 from chainlit.user import User
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph_layer import cursor, elements, search, write_rows
+from graph_layer import cursor, elements, purge, search, write_rows
 from graph_layer.executor import Executor
 from graph_layer.steps import step_params
 
@@ -51,8 +51,8 @@ def _rows(make: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
 def samples() -> list[Sample]:
     """(query name, parameters) for every query a user's calls run (all but ``delete_user``),
     in the order a first visit reaches them: login, sidebar, a conversation, its rating,
-    resume, search, deletes. The rows come from the layer's own builders; ids are fresh, so
-    nothing matches them."""
+    resume, search, deletes and the purge after them. The rows come from the layer's own
+    builders; ids are fresh, so nothing matches them."""
     now = write_rows.now()
 
     def user() -> dict[str, Any]:
@@ -107,6 +107,7 @@ def samples() -> list[Sample]:
         ("element/delete_element", {"elementId": _id(), "threadId": _id()}),
         ("step/delete_step", {"stepId": _id()}),
         ("thread/delete_thread", {"threadId": _id(), "now": now}),
+        (purge.QUERY, {"batch": purge.PURGE_BATCH}),
     ]
 
 

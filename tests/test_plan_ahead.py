@@ -19,7 +19,7 @@ from chainlit.user import User
 from neo4j import AsyncDriver
 
 import graph_layer.layer as layer_module
-from graph_layer import Neo4jDataLayer, queries
+from graph_layer import Neo4jDataLayer, purge, queries
 from graph_layer.executor import Executor, timing_records
 from graph_layer.plan_ahead import plan_queries, samples
 from graph_layer.settings import Neo4jSettings
@@ -30,7 +30,7 @@ from tests.factories import message, new_id
 def test_samples_fit_their_files_and_cover_the_layer() -> None:
     for name, params in samples():
         queries.get(name).check_params(params)  # raises on a parameter the file lacks
-    source = Path(layer_module.__file__).read_text()
+    source = Path(layer_module.__file__).read_text() + Path(purge.__file__).read_text()
     run_by_layer = set(re.findall(r'"((?:user|thread|step|element|feedback)/\w+)"', source))
     assert {name for name, _ in samples()} == run_by_layer - {"user/delete_user"}
 
@@ -94,6 +94,7 @@ async def visit(layer: Neo4jDataLayer) -> None:
     await layer.delete_element(elements[0]["id"], threads[0])
     await layer.delete_step(first[0]["id"])
     await layer.delete_thread(threads[1])
+    assert await layer.purge_deleted() == 0  # the background purge has freed its nodes
 
 
 async def test_the_samples_make_the_plans_a_visit_needs(layer: Neo4jDataLayer,

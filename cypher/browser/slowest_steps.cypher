@@ -6,6 +6,7 @@
 :param limit => 25;
 MATCH (s:Step)
 WHERE s.durationMs IS NOT NULL AND ($type = '' OR s.type = $type)
+  AND NOT EXISTS { (:Deleted)-[:CONTAINS]->(s) }  // a deleted thread's content waits for its purge
 WITH s ORDER BY s.durationMs DESC LIMIT $limit
 MATCH (t:Thread)-[:CONTAINS]->(s)
 RETURN t.name AS thread, t.id AS threadId, s.type AS type, s.name AS name,

@@ -8,7 +8,7 @@
 // mode: write
 // params: rows
 // batch: forId
-// returns: per row, in order: id (null: the step does not exist, nothing was written)
+// returns: per row, in order: id (null: no such step, or its thread was deleted; no write)
 UNWIND range(0, size($rows) - 1) AS i
 WITH i, $rows[i] AS row
 OPTIONAL MATCH (s:Step {id: row.forId})
@@ -17,8 +17,11 @@ ORDER BY s.threadId, i
 OPTIONAL CALL (row, s) {
   WITH row, s WHERE s IS NOT NULL
   OPTIONAL MATCH (t:Thread {id: s.threadId})
-  SET t._lock = true, t:AnalyticsStale
+  SET t._lock = true
   REMOVE t._lock
+  WITH row, s, t
+  WHERE t IS NULL OR NOT t:Deleted
+  SET t:AnalyticsStale
   WITH row, s
   OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
   WITH row, s, head(collect(current)) AS current

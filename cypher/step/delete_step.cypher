@@ -1,13 +1,16 @@
 // Delete a step and all its descendants, with their elements and feedback, in one transaction,
 // then recompute the thread's last activity from the messages left. Locks the thread (marking
-// it :AnalyticsStale) first.
+// it :AnalyticsStale) first; a step of a deleted thread is left to thread/purge_deleted.
 // mode: write
 // params: stepId
 // returns: objectKeys (stored files to remove), deleted (number of steps)
 MATCH (root:Step {id: $stepId})
 OPTIONAL MATCH (t:Thread)-[:CONTAINS]->(root)
-SET t._lock = true, t:AnalyticsStale
+SET t._lock = true
 REMOVE t._lock
+WITH t, root
+WHERE t IS NULL OR NOT t:Deleted
+SET t:AnalyticsStale
 WITH t, root
 MATCH (root)-[:PARENT_OF*0..]->(s:Step)
 WITH t, collect(DISTINCT s) AS steps

@@ -12,7 +12,7 @@ import pandas as pd
 from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph_layer import queries
+from graph_layer import purge, queries
 from graph_layer.convert import parse_time
 from graph_layer.errors import ConfigurationError, DatabaseError
 from graph_layer.schema import code_version
@@ -38,12 +38,26 @@ class AnalyticsDB:
 
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
         """Run ``cypher/analytics/<name>.cypher`` and return its rows as a DataFrame; a query
-        marked ``// reads: summaries`` runs after ``refresh_summaries()``."""
+        marked ``// reads: summaries`` runs after ``refresh_summaries()``; every query after
+        ``purge_deleted()``."""
         query = queries.get(f"analytics/{name}")
+        self.purge_deleted()
         if query.reads_summaries:
             self.refresh_summaries()
         records, keys = self._run(query, params)
         return pd.DataFrame([r.values() for r in records], columns=list(keys))
+
+    def purge_deleted(self) -> int:
+        """Free the nodes of deleted threads that wait for their purge (``graph_layer.purge``:
+        an app's layer does it in the background), so that no analysis counts them; return
+        how many were removed. Nothing waits, usually: one short query."""
+        query = queries.get(purge.QUERY)
+        removed, more = 0, True
+        while more:
+            records, _ = self._run(query, {"batch": purge.PURGE_BATCH})
+            done, more = purge.batch_result([r.data() for r in records])
+            removed += done
+        return removed
 
     def refresh_summaries(self, batch: int = 100,
                           on_batch: Callable[[int], None] | None = None) -> int:

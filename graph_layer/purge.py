@@ -1,0 +1,78 @@
+"""Remove deleted threads' content after ``delete_thread`` has returned.
+
+``cypher/thread/delete_thread.cypher`` turns the thread into a tombstone labelled ``:Purge``
+in one short transaction; no read returns its steps, elements or feedback from then on. Freeing
+those nodes with their index entries took 100-350 ms for a 2,000-step thread in one commit
+(docs/performance.md, change 27), so a :class:`Purger` does it in the background, one batch of
+``cypher/thread/purge_deleted.cypher`` per transaction. A purge that fails is logged; the
+label stays, and the next purge (the next delete, ``setup()``, ``purge_deleted()``, an
+analysis) takes the thread again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+log = logging.getLogger("graph_layer")
+
+#: Nodes of content removed per transaction: about 60-80 ms of work each here.
+PURGE_BATCH = 1000
+QUERY = "thread/purge_deleted"
+
+RunQuery = Callable[..., Awaitable[list[dict[str, Any]]]]
+
+
+def batch_result(rows: Sequence[Mapping[str, Any]]) -> tuple[int, bool]:
+    """(nodes removed, whether a thread still waits) from one batch's rows."""
+    if not rows:
+        return 0, False
+    return int(rows[0]["removed"]), bool(rows[0]["more"])
+
+
+class Purger:
+    """Runs ``thread/purge_deleted`` until no thread waits, in the background or when asked."""
+
+    def __init__(self, run: RunQuery) -> None:
+        self._run = run
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def start(self) -> None:
+        """Purge in the background; a purge under way goes round once more."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._background())
+
+    async def wait(self) -> None:
+        """Wait for the background purge, if one is under way (its errors are logged)."""
+        if self._task is not None:
+            await self._task
+
+    async def purge(self) -> int:
+        """Wait for the background purge, then purge what is left; return the nodes removed.
+        Errors are raised."""
+        await self.wait()
+        return await self._purge_all()
+
+    async def _purge_all(self) -> int:
+        async with self._lock:
+            removed = 0
+            more = True
+            while more:
+                done, more = batch_result(await self._run(QUERY, batch=PURGE_BATCH))
+                removed += done
+            return removed
+
+    async def _background(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self._purge_all()
+            except Exception:
+                log.exception("graph_layer: purging deleted threads failed; their content "
+                              "stays hidden and is purged again by the next purge")
+                return

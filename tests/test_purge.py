@@ -1,0 +1,177 @@
+"""Deleting a thread in two parts (graph_layer.purge): the call's transaction leaves a
+tombstone that hides all its content at once, and the purge frees the nodes later, in
+batches, in the background or when asked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from chainlit.types import Feedback, Pagination, ThreadFilter
+from neo4j import AsyncDriver
+
+from graph_layer import Neo4jDataLayer, NotFoundError, purge
+from graph_layer.analytics import AnalyticsDB
+from graph_layer.convert import iso_utc, utc_now
+from graph_layer.errors import DatabaseError
+from tests.conftest import query
+from tests.factories import make_thread, make_user, message, new_id, step
+
+pytestmark = pytest.mark.asyncio
+
+CONTENT = ("MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) AND n.threadId = $t "
+           "RETURN count(n) AS n")
+
+
+async def _content(driver: AsyncDriver, thread_id: str) -> object:
+    return (await query(driver, CONTENT, t=thread_id))[0]["n"]
+
+
+async def _conversation(layer: Neo4jDataLayer, user_id: str, name: str
+                        ) -> dict[str, str]:
+    """A thread with a favorite message, a run, a tool step with an element, and a rating."""
+    thread_id = await make_thread(layer, user_id, name, 0, text=f"{name} words")
+    run = step(thread_id, 1, kind="run", name="on_message")
+    tool = step(thread_id, 2, parent_id=run["id"])
+    answer = message(thread_id, 3, kind="assistant_message", output=f"{name} answer",
+                     metadata={"favorite": True})
+    answer["parentId"] = run["id"]
+    for s in (run, tool, answer):
+        await layer.create_step(s)
+    element = {"id": new_id(), "threadId": thread_id, "forId": tool["id"], "type": "text",
+               "name": "notes", "display": "inline", "content": "x"}
+    await layer.create_element(element)
+    feedback = await layer.upsert_feedback(Feedback(forId=answer["id"], value=1))
+    return {"thread": thread_id, "run": run["id"], "tool": tool["id"],
+            "answer": answer["id"], "element": element["id"], "feedback": feedback}
+
+
+async def _delete_without_purge(layer: Neo4jDataLayer, *thread_ids: str) -> None:
+    """The call's own transaction, without the background purge that the call starts."""
+    await layer.purge_deleted()  # setup()'s background purge is over
+    for thread_id in thread_ids:
+        await layer.executor.run("thread/delete_thread", threadId=thread_id,
+                                 now=iso_utc(utc_now()))
+
+
+async def test_nothing_of_a_deleted_thread_is_read_or_written_before_its_purge(
+    layer: Neo4jDataLayer, driver: AsyncDriver, analytics_db: AnalyticsDB
+) -> None:
+    user_id = await make_user(layer)
+    kept = await _conversation(layer, user_id, "kept")
+    doomed = await _conversation(layer, user_id, "doomed")
+    await _delete_without_purge(layer, doomed["thread"])
+    assert await _content(driver, doomed["thread"]) == 6  # 4 steps, an element, a rating
+    alice = ThreadFilter(userId=user_id)
+    page = await layer.list_threads(Pagination(first=10), alice)
+    assert [t["id"] for t in page.data] == [kept["thread"]]
+    for word in ("doomed", "answer"):
+        found = await layer.list_threads(Pagination(first=10),
+                                         ThreadFilter(userId=user_id, search=word))
+        assert [t["id"] for t in found.data] == ([kept["thread"]] if word == "answer" else [])
+    assert await layer.get_thread(doomed["thread"]) is None
+    assert await layer.get_thread_author(doomed["thread"]) == ""
+    assert await layer.get_element(doomed["thread"], doomed["element"]) is None
+    assert [s["id"] for s in await layer.get_favorite_steps(user_id)] == [kept["answer"]]
+    # writes to its content change nothing: a rating is refused as for a missing step
+    with pytest.raises(NotFoundError):
+        await layer.upsert_feedback(Feedback(forId=doomed["answer"], value=0))
+    assert await layer.delete_feedback(doomed["feedback"]) is False
+    await layer.delete_element(doomed["element"], doomed["thread"])
+    await layer.delete_step(doomed["run"])
+    await layer.create_step(message(doomed["thread"], 9, output="late"))
+    assert await _content(driver, doomed["thread"]) == 6
+    # an analysis purges first: it counts the kept thread alone
+    counts = analytics_db.frame("graph_counts").iloc[0].to_dict()
+    assert counts == {"users": 1, "threads": 1, "steps": 4, "feedback": 1, "elements": 1}
+    assert await _content(driver, doomed["thread"]) == 0
+    assert await _content(driver, kept["thread"]) == 6
+    tomb = await query(driver, "MATCH (t:Thread {id: $t}) RETURN labels(t) AS labels, "
+                               "keys(t) AS keys, COUNT { (t)--() } AS links", t=doomed["thread"])
+    assert [(sorted(r["labels"]), sorted(r["keys"]), r["links"]) for r in tomb] == [
+        (["Deleted", "Thread"], ["deletedAt", "id"], 0)]
+
+
+async def test_purge_frees_every_node_in_batches_and_counts_them(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id = await make_user(layer)
+    threads = [await _conversation(layer, user_id, f"t{i}") for i in range(3)]
+    await _delete_without_purge(layer, *(t["thread"] for t in threads))
+    monkeypatch.setattr(purge, "PURGE_BATCH", 2)  # 5 nodes linked to each: three batches
+    assert await layer.purge_deleted() == 18
+    for t in threads:
+        assert await _content(driver, t["thread"]) == 0
+    assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
+    assert await layer.purge_deleted() == 0
+
+
+async def test_the_call_purges_in_the_background_and_close_waits_for_it(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+    await layer.delete_thread(doomed["thread"])
+    assert await layer.get_thread(doomed["thread"]) is None
+    await layer.close()  # waits for the purge the call started
+    assert await _content(driver, doomed["thread"]) == 0
+    assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
+
+
+async def test_setup_purges_what_an_earlier_process_left(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+    await _delete_without_purge(layer, doomed["thread"])  # then the process stopped
+    later = Neo4jDataLayer(driver=driver, database=layer.settings.database)
+    await later.setup()
+    await later.close()
+    assert await _content(driver, doomed["thread"]) == 0
+
+
+async def test_writes_racing_the_purge_fail_nothing_and_revive_nothing(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id = await make_user(layer)
+    convs = [await _conversation(layer, user_id, f"t{i}") for i in range(4)]
+    await _delete_without_purge(layer, *(c["thread"] for c in convs))
+    monkeypatch.setattr(purge, "PURGE_BATCH", 1)
+    racing = [layer.purge_deleted()]
+    for c in convs:
+        racing += [layer.delete_step(c["tool"]), layer.delete_element(c["element"], c["thread"]),
+                   layer.delete_feedback(c["feedback"]),
+                   layer.create_step(step(c["thread"], 5, step_id=c["run"], kind="run")),
+                   layer.delete_thread(c["thread"])]
+    results = await asyncio.gather(*racing, return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    await layer.purge_deleted()
+    for c in convs:
+        assert await _content(driver, c["thread"]) == 0
+
+
+async def test_a_failed_background_purge_is_logged_and_taken_again(
+    layer: Neo4jDataLayer, driver: AsyncDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+    await _delete_without_purge(layer, doomed["thread"])
+
+    async def unavailable(name: str, **params: object) -> list[dict[str, object]]:
+        raise DatabaseError(f"cypher/{name}.cypher failed: the server is away")
+
+    failing = purge.Purger(unavailable)
+    failing.start()
+    await failing.wait()
+    assert "purging deleted threads failed" in caplog.text
+    assert "the server is away" in caplog.text
+    with pytest.raises(DatabaseError):
+        await failing.purge()  # asked directly, the error is raised
+    assert await _content(driver, doomed["thread"]) == 6  # still there, still labelled
+    assert await layer.purge_deleted() == 6
+
+
+@pytest.fixture(autouse=True)
+def _log_level(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="graph_layer")
