@@ -1,52 +1,65 @@
-"""``python -m benchmarks.delete_commit``: where ``delete_thread`` of a 2,000-step thread spends
-its time. Each round bulk-loads a fresh benchmark conversation into ``NEO4J_URI`` (point it
-at a scratch database: a ``delete-probe`` user and the deleted threads' tombstones stay),
-lets the server settle, then runs ``cypher/thread/delete_thread.cypher`` in an explicit
-transaction and prints the query's time and the commit's, then the time the purge that the
-layer runs after the call (``graph_layer.purge``) took. The first round also plans the
-queries."""
+"""``python -m benchmarks.delete_commit``: what ``delete_thread`` of a 2,000-step thread costs
+the user, and what its purge costs after it. Point ``NEO4J_URI`` at a scratch database (a
+``delete-probe`` user with 1,000 threads and the deleted threads' tombstones stay). Each round
+bulk-loads a fresh benchmark conversation of that user, lets the server settle, then times,
+through the layer: the ``delete_thread`` call; the sidebar page the UI asks for next
+(``list_threads(first=35)``), while the purge the call started runs; the rest of that purge,
+from the call's return (``graph_layer.purge``); and the same sidebar page once nothing runs.
+The first round also plans the queries."""
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 
 import typer
+from chainlit.types import Pagination, ThreadFilter
 
 from benchmarks import data as ds
 from benchmarks.peers import scratch_peer
-from graph_layer import queries
-from graph_layer.convert import iso_utc, utc_now
+
+USER = "delete-probe"
 
 
 async def rounds(n: int, steps: int) -> None:
-    text = queries.get("thread/delete_thread").text
+    columns: dict[str, list[float]] = {"call": [], "sidebar during purge": [], "purge": [],
+                                       "sidebar after": []}
     async with scratch_peer() as peer:
-        await peer.ours.setup()
-        for _ in range(n):
-            conv = ds.conversation("delete-probe", str(uuid.uuid4()), steps, ds.BASE_TIME)
+        layer = peer.ours
+        await layer.setup()
+        await peer.load(ds.sidebar_user(USER, 1000, ds.BASE_TIME))
+        sidebar = ThreadFilter(userId=await peer.user_id(USER))
+        for i in range(n):
+            conv = ds.conversation(USER, str(uuid.uuid4()), steps, ds.BASE_TIME)
             await peer.load(conv)
             await peer.settle()
-            async with peer.admin.session(database=peer.db) as session:
-                start = time.perf_counter()
-                tx = await session.begin_transaction()
-                result = await tx.run(text, threadId=conv.threads[0].id, now=iso_utc(utc_now()))
-                counters = (await result.consume()).counters
-                ran = time.perf_counter()
-                await tx.commit()
-                done = time.perf_counter()
-            removed = await peer.ours.purge_deleted()
+            start = time.perf_counter()
+            await layer.delete_thread(conv.threads[0].id)
+            returned = time.perf_counter()
+            await layer.list_threads(Pagination(first=35), sidebar)
+            listed = time.perf_counter()
+            removed = await layer.purge_deleted()
             purged = time.perf_counter()
-            print(f"query {(ran - start) * 1000:6.1f} ms, commit {(done - ran) * 1000:6.1f} "
-                  f"ms: {counters.nodes_deleted} nodes, {counters.relationships_deleted} "
-                  f"relationships; then the purge {(purged - done) * 1000:6.1f} ms: "
-                  f"{removed} nodes", flush=True)
+            await layer.list_threads(Pagination(first=35), sidebar)
+            after = time.perf_counter()
+            figures = {"call": returned - start, "sidebar during purge": listed - returned,
+                       "purge": purged - returned, "sidebar after": after - purged}
+            for name, seconds in figures.items():
+                columns[name].append(seconds * 1000)
+            print(f"round {i}: " + ", ".join(f"{k} {v * 1000:6.1f} ms"
+                                             for k, v in figures.items())
+                  + f" ({removed} nodes left for purge_deleted() by the background purge)",
+                  flush=True)
+    later = {k: v[1:] or v for k, v in columns.items()}  # the first round plans
+    print("median after the first round: " + ", ".join(
+        f"{k} {statistics.median(v):.1f} ms" for k, v in later.items()))
 
 
-def main(n: int = typer.Option(5, help="Rounds."),
+def main(n: int = typer.Option(6, help="Rounds."),
          steps: int = typer.Option(2000, help="Steps per deleted thread.")) -> None:
-    """Print the query and commit time of each delete."""
+    """Print the call, the sidebar during and after the purge, and the purge, per round."""
     asyncio.run(rounds(n, steps))
 
 

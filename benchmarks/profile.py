@@ -2,7 +2,8 @@
 print each plan (operator, rows, db hits, index used) as text for docs/performance.md.
 
 Run it after a benchmark run against the same NEO4J_URI (it reads the sidebar and resume
-threads the benchmark loaded; writes go to a scratch thread that is deleted at the end).
+threads the benchmark loaded; writes go to a scratch thread that is deleted and purged at the
+end).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from typing import Any
 
 from benchmarks.data import SEARCH_WORD, StepRow, step_dict
-from graph_layer import cursor, queries, search
+from graph_layer import cursor, purge, queries, search
 from graph_layer.convert import iso_utc, utc_now
 from graph_layer.executor import create_driver
 from graph_layer.settings import Neo4jSettings
@@ -62,6 +63,7 @@ async def main() -> None:
         ("thread/get_thread", {"threadId": big}),
         ("step/upsert_step", {"rows": [step_params(step_dict(step))]}),
         ("thread/delete_thread", {"threadId": scratch, "now": iso_utc(now)}),
+        (purge.QUERY, {"batch": purge.PURGE_BATCH}),  # the scratch thread's step
     ]
     for name, params in cases:
         query = queries.get(name)

@@ -27,3 +27,19 @@ class OwnershipError(GraphLayerError, PermissionError):
 
 class DatabaseError(GraphLayerError):
     """Neo4j or the driver failed while running a named query."""
+
+
+#: Neo4j's codes for a write refused to this user or on this server (a role without write
+#: rights, a read-only database, a session in read access mode).
+WRITE_REFUSED = frozenset({"Neo.ClientError.Security.Forbidden",
+                           "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+                           "Neo.ClientError.Statement.AccessMode"})
+
+
+def write_refused(err: BaseException | None) -> bool:
+    """True when ``err`` (or the error it was raised from) is a refused write."""
+    while err is not None:
+        if getattr(err, "code", None) in WRITE_REFUSED:
+            return True
+        err = err.__cause__
+    return False

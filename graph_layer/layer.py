@@ -49,7 +49,8 @@ _SCHEMA_APPLIED: dict[tuple[str, str], int] = {}
 # Where this process has planned the queries ahead (the same keys): once each.
 _PLANNED: set[tuple[str, str]] = set()
 
-DEBUG_QUERY = "MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() RETURN p"
+DEBUG_QUERY = ("MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() "
+               "WHERE NOT t:Deleted RETURN p")
 
 
 class Neo4jDataLayer(BaseDataLayer):
@@ -129,6 +130,7 @@ class Neo4jDataLayer(BaseDataLayer):
             except BaseException:
                 _PLANNED.discard(key)  # raised (a bug, or cancelled): a later setup() tries again
                 raise
+        self._purger.reopen()
         self._purger.start()  # what an earlier process deleted and did not purge
         return version
 
@@ -161,9 +163,9 @@ class Neo4jDataLayer(BaseDataLayer):
         await self.executor.writes_settled(name, key, value)
 
     async def close(self) -> None:
-        """Wait for the background purge of deleted threads, then close the driver if the
-        layer created it, and the storage client."""
-        await self._purger.wait()
+        """Wait (up to ``purge.CLOSE_WAIT_S``) for the background purge of deleted threads,
+        then close the driver if the layer created it, and the storage client."""
+        await self._purger.close()
         if self._driver is not None and self._owns_driver:
             await self._driver.close()
             self._driver = None

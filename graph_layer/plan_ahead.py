@@ -25,6 +25,7 @@ from chainlit.user import User
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_layer import cursor, elements, purge, search, write_rows
+from graph_layer.errors import write_refused
 from graph_layer.executor import Executor
 from graph_layer.steps import step_params
 
@@ -32,11 +33,6 @@ log = logging.getLogger("graph_layer")
 
 Sample = tuple[str, dict[str, Any]]
 _CURSOR = ("cursorTime", "cursorId")
-#: Writes refused (a role without write rights, a read-only database or server): skipped,
-#: and the reads still planned.
-_WRITE_REFUSED = frozenset({"Neo.ClientError.Security.Forbidden",
-                            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
-                            "Neo.ClientError.Statement.AccessMode"})
 
 
 def _id() -> str:
@@ -52,7 +48,7 @@ def samples() -> list[Sample]:
     """(query name, parameters) for every query a user's calls run (all but ``delete_user``),
     in the order a first visit reaches them: login, sidebar, a conversation, its rating,
     resume, search, deletes and the purge after them. The rows come from the layer's own
-    builders; ids are fresh, so nothing matches them."""
+    builders; ids are fresh, so nothing matches them (the purge takes a batch of none)."""
     now = write_rows.now()
 
     def user() -> dict[str, Any]:
@@ -107,7 +103,7 @@ def samples() -> list[Sample]:
         ("element/delete_element", {"elementId": _id(), "threadId": _id()}),
         ("step/delete_step", {"stepId": _id()}),
         ("thread/delete_thread", {"threadId": _id(), "now": now}),
-        (purge.QUERY, {"batch": purge.PURGE_BATCH}),
+        (purge.QUERY, {"batch": 0}),  # a pending thread is locked, nothing removed
     ]
 
 
@@ -122,7 +118,7 @@ async def plan_queries(executor: Executor) -> int:
         try:
             await executor.rehearse(name, params)
         except (Neo4jError, DriverError) as err:
-            if isinstance(err, Neo4jError) and err.code in _WRITE_REFUSED:
+            if write_refused(err):  # skipped, and the reads still planned
                 log.warning("graph_layer: cypher/%s.cypher not planned ahead: %s", name, err)
                 continue
             log.warning("graph_layer: planning queries ahead stopped at cypher/%s.cypher: %s",

@@ -20,6 +20,9 @@ log = logging.getLogger("graph_layer")
 
 #: Nodes of content removed per transaction: about 60-80 ms of work each here.
 PURGE_BATCH = 1000
+#: How long ``close()`` waits for a background purge before it cancels it (the rest is
+#: taken by the next purge).
+CLOSE_WAIT_S = 10.0
 QUERY = "thread/purge_deleted"
 
 RunQuery = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -40,17 +43,39 @@ class Purger:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._closed = False
 
     def start(self) -> None:
-        """Purge in the background; a purge under way goes round once more."""
+        """Purge in the background; a purge under way goes round once more. Nothing after
+        ``close()`` (the next ``setup()`` or ``purge()`` takes what is left)."""
+        if self._closed:
+            return
         self._again = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._background())
 
-    async def wait(self) -> None:
-        """Wait for the background purge, if one is under way (its errors are logged)."""
-        if self._task is not None:
-            await self._task
+    def reopen(self) -> None:
+        """Let ``start()`` purge again (``setup()`` after ``close()``)."""
+        self._closed = False
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background purge of this event loop, if one is under way (its errors
+        are logged, never raised here); False if it was still running after ``timeout``."""
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            return True
+        done, _ = await asyncio.wait([task], timeout=timeout)
+        return bool(done)
+
+    async def close(self) -> None:
+        """Start no more background purges; wait up to ``CLOSE_WAIT_S`` for the one under way,
+        then cancel it."""
+        self._closed = True
+        if not await self.wait(CLOSE_WAIT_S) and self._task is not None:
+            log.warning("graph_layer: purge of deleted threads still running after %.0f s; "
+                        "cancelled, the next purge takes the rest", CLOSE_WAIT_S)
+            self._task.cancel()
+            await asyncio.wait([self._task])
 
     async def purge(self) -> int:
         """Wait for the background purge, then purge what is left; return the nodes removed.

@@ -9,9 +9,9 @@ import logging
 
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, RoutingControl
 
-from graph_layer import Neo4jDataLayer, NotFoundError, purge
+from graph_layer import Neo4jDataLayer, NotFoundError, purge, queries
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.convert import iso_utc, utc_now
 from graph_layer.errors import DatabaseError
@@ -107,14 +107,33 @@ async def test_purge_frees_every_node_in_batches_and_counts_them(
     assert await layer.purge_deleted() == 0
 
 
-async def test_the_call_purges_in_the_background_and_close_waits_for_it(
-    layer: Neo4jDataLayer, driver: AsyncDriver
+def _gate(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Hold the layer's purge queries until the returned event is set."""
+    gate, real = asyncio.Event(), layer._purger._run
+
+    async def held(name: str, **params: object) -> list[dict[str, object]]:
+        await gate.wait()
+        return await real(name, **params)
+
+    monkeypatch.setattr(layer._purger, "_run", held)
+    return gate
+
+
+async def test_the_call_returns_before_its_purge_and_close_waits_for_it(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user_id = await make_user(layer)
     doomed = await _conversation(layer, user_id, "doomed")
-    await layer.delete_thread(doomed["thread"])
+    await layer.purge_deleted()  # setup()'s background purge is over
+    gate = _gate(layer, monkeypatch)
+    await layer.delete_thread(doomed["thread"])  # returns with its purge held
     assert await layer.get_thread(doomed["thread"]) is None
-    await layer.close()  # waits for the purge the call started
+    assert await _content(driver, doomed["thread"]) == 6
+    closing = asyncio.create_task(layer.close())
+    await asyncio.sleep(0.3)
+    assert not closing.done()  # close() waits for the purge
+    gate.set()
+    await closing
     assert await _content(driver, doomed["thread"]) == 0
     assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
 
@@ -129,6 +148,34 @@ async def test_setup_purges_what_an_earlier_process_left(
     await later.setup()
     await later.close()
     assert await _content(driver, doomed["thread"]) == 0
+
+
+async def test_a_live_thread_deleted_while_its_steps_are_written(
+    layer: Neo4jDataLayer, driver: AsyncDriver
+) -> None:
+    user_id = await make_user(layer)
+    thread_id = await make_thread(layer, user_id, "busy", 0)
+    writes = [layer.create_step(step(thread_id, i)) for i in range(1, 41)]
+    results = await asyncio.gather(*writes[:20], layer.delete_thread(thread_id), *writes[20:],
+                                   return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    await layer.purge_deleted()
+    assert await layer.get_thread(thread_id) is None
+    assert await _content(driver, thread_id) == 0
+
+
+async def test_two_processes_purging_at_once_free_each_node_once(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id = await make_user(layer)
+    threads = [await _conversation(layer, user_id, f"t{i}") for i in range(3)]
+    await _delete_without_purge(layer, *(t["thread"] for t in threads))
+    monkeypatch.setattr(purge, "PURGE_BATCH", 1)
+    other = Neo4jDataLayer(driver=driver, database=layer.settings.database)
+    removed = await asyncio.gather(layer.purge_deleted(), other.purge_deleted())
+    assert sum(removed) == 18
+    for t in threads:
+        assert await _content(driver, t["thread"]) == 0
 
 
 async def test_writes_racing_the_purge_fail_nothing_and_revive_nothing(
@@ -151,25 +198,54 @@ async def test_writes_racing_the_purge_fail_nothing_and_revive_nothing(
         assert await _content(driver, c["thread"]) == 0
 
 
-async def test_a_failed_background_purge_is_logged_and_taken_again(
-    layer: Neo4jDataLayer, driver: AsyncDriver, caplog: pytest.LogCaptureFixture
+async def test_a_failed_background_purge_is_logged_and_the_next_one_takes_it(
+    layer: Neo4jDataLayer, driver: AsyncDriver, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user_id = await make_user(layer)
     doomed = await _conversation(layer, user_id, "doomed")
-    await _delete_without_purge(layer, doomed["thread"])
+    other = await _conversation(layer, user_id, "other")
+    await layer.purge_deleted()  # setup()'s background purge is over
+    real, failures = layer._purger._run, [DatabaseError("cypher/x.cypher failed: server away")]
 
-    async def unavailable(name: str, **params: object) -> list[dict[str, object]]:
-        raise DatabaseError(f"cypher/{name}.cypher failed: the server is away")
+    async def once_away(name: str, **params: object) -> list[dict[str, object]]:
+        if failures:
+            raise failures.pop()
+        return await real(name, **params)
 
-    failing = purge.Purger(unavailable)
-    failing.start()
-    await failing.wait()
-    assert "purging deleted threads failed" in caplog.text
-    assert "the server is away" in caplog.text
-    with pytest.raises(DatabaseError):
-        await failing.purge()  # asked directly, the error is raised
+    monkeypatch.setattr(layer._purger, "_run", once_away)
+    await layer.delete_thread(doomed["thread"])
+    await layer._purger.wait()
+    assert "purging deleted threads failed" in caplog.text and "server away" in caplog.text
     assert await _content(driver, doomed["thread"]) == 6  # still there, still labelled
-    assert await layer.purge_deleted() == 6
+    await layer.delete_thread(other["thread"])  # its purge takes both
+    await layer.close()
+    assert await _content(driver, doomed["thread"]) == 0
+    assert await _content(driver, other["thread"]) == 0
+    failures.append(DatabaseError("cypher/x.cypher failed: server away"))
+    with pytest.raises(DatabaseError):
+        await layer.purge_deleted()  # asked directly, the error is raised
+
+
+async def test_an_analysis_by_a_user_that_may_not_write_skips_the_purge(
+    layer: Neo4jDataLayer, driver: AsyncDriver, analytics_db: AnalyticsDB,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """Community has no roles: reading in read access mode stands for a read-only user."""
+
+    class ReadOnly(AnalyticsDB):
+        def routing(self, query: queries.Query) -> RoutingControl:
+            return RoutingControl.READ
+
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+    await _delete_without_purge(layer, doomed["thread"])
+    reader = ReadOnly(analytics_db.driver, database=analytics_db.database)
+    counts = reader.frame("graph_counts").iloc[0].to_dict()
+    assert counts["threads"] == 0 and counts["steps"] == 4  # counted: not purged
+    assert "not purged before analytics/graph_counts" in caplog.text
+    assert "AccessMode" in caplog.text
+    assert await _content(driver, doomed["thread"]) == 6
 
 
 @pytest.fixture(autouse=True)

@@ -96,7 +96,7 @@ async def test_delete_thread_removes_everything_and_stays_deleted(
                                 "type": "text", "name": "late", "display": "inline"})
     assert await layer.get_thread(doomed) is None
     assert await layer.get_thread_author(doomed) == ""
-    assert await layer.purge_deleted() >= 0  # after the background purge the call started
+    await layer.purge_deleted()  # after the background purge the call started
     leftovers = await query(
         driver,
         "MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) AND n.threadId = $t "

@@ -11,18 +11,19 @@
 // returns: per row, in order: id (null: no such step, or its thread was deleted; no write)
 UNWIND range(0, size($rows) - 1) AS i
 WITH i, $rows[i] AS row
-OPTIONAL MATCH (s:Step {id: row.forId})
-WITH i, row, s
-ORDER BY s.threadId, i
-OPTIONAL CALL (row, s) {
-  WITH row, s WHERE s IS NOT NULL
-  OPTIONAL MATCH (t:Thread {id: s.threadId})
+OPTIONAL MATCH (found:Step {id: row.forId})
+WITH i, row, found.threadId AS threadId
+ORDER BY threadId, i
+OPTIONAL CALL (row, threadId) {
+  WITH row, threadId WHERE threadId IS NOT NULL
+  OPTIONAL MATCH (t:Thread {id: threadId})
   SET t._lock = true
   REMOVE t._lock
-  WITH row, s, t
+  WITH row, t
   WHERE t IS NULL OR NOT t:Deleted
   SET t:AnalyticsStale
-  WITH row, s
+  WITH row
+  MATCH (s:Step {id: row.forId})  // again, under the lock: a delete meanwhile has taken it
   OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
   WITH row, s, head(collect(current)) AS current
   OPTIONAL MATCH (given:Feedback {id: row.feedbackId})

@@ -1,17 +1,20 @@
 // Delete a step and all its descendants, with their elements and feedback, in one transaction,
 // then recompute the thread's last activity from the messages left. Locks the thread (marking
-// it :AnalyticsStale) first; a step of a deleted thread is left to thread/purge_deleted.
+// it :AnalyticsStale) first, then finds the step again: a delete or a purge that committed
+// while this waited for the lock has taken it. A step of a deleted thread is left to
+// thread/purge_deleted.
 // mode: write
 // params: stepId
 // returns: objectKeys (stored files to remove), deleted (number of steps)
-MATCH (root:Step {id: $stepId})
-OPTIONAL MATCH (t:Thread)-[:CONTAINS]->(root)
+MATCH (found:Step {id: $stepId})
+OPTIONAL MATCH (t:Thread {id: found.threadId})
 SET t._lock = true
 REMOVE t._lock
-WITH t, root
+WITH t
 WHERE t IS NULL OR NOT t:Deleted
 SET t:AnalyticsStale
-WITH t, root
+WITH t
+MATCH (root:Step {id: $stepId})
 MATCH (root)-[:PARENT_OF*0..]->(s:Step)
 WITH t, collect(DISTINCT s) AS steps
 CALL (steps) {

@@ -1,10 +1,11 @@
-// Delete a thread: in one transaction it becomes a content-free tombstone
-// (:Thread:Deleted {id, deletedAt}, so late writes cannot revive it) that no read returns, and
-// is labelled :Purge; its steps, elements and feedback stay hidden behind it until
-// thread/purge_deleted removes them, in batches, after the call (graph_layer.purge). Freeing
-// 2,350 nodes with their index entries in the call's own commit took 100-350 ms
-// (docs/performance.md, change 27). Returns the stored files' keys (none for a thread
-// deleted before) and whether a thread existed.
+// Delete a thread: in one transaction it becomes a tombstone (:Thread:Deleted {id, deletedAt},
+// so late writes cannot revive it) without owner, name or metadata, labelled :Purge. Its
+// steps, elements and feedback stay linked to it, and no call of the layer reads or writes
+// them, until thread/purge_deleted frees them in batches after the call (graph_layer.purge):
+// freeing a 2,000-step thread's 2,350 nodes with their index entries in the call's own commit
+// took 100-350 ms (docs/performance.md, change 27). Returns the keys of the stored files of
+// its elements still in the graph (again when a delete is repeated before the purge: removing
+// a file twice is harmless) and whether a live thread existed.
 // mode: write
 // params: threadId, now
 // returns: objectKeys (stored files to remove), existed
@@ -12,9 +13,9 @@ MERGE (t:Thread {id: $threadId})
 SET t._lock = true
 REMOVE t._lock
 WITH t, NOT t:Deleted AND t.createdAt IS NOT NULL AS existed
-CALL (t, existed) {
+CALL (t) {
   OPTIONAL MATCH (e:Element {threadId: t.id})
-  WHERE existed AND e.objectKey IS NOT NULL
+  WHERE e.objectKey IS NOT NULL
   RETURN collect(e.objectKey) AS objectKeys
 }
 CALL (t) {
