@@ -30,10 +30,12 @@ class DatabaseError(GraphLayerError):
 
 
 #: Neo4j's codes for a write refused to this user or on this server (a role without write
-#: rights, a read-only database, a session in read access mode).
+#: rights, a read-only database, a session in read access mode, a cluster member that does
+#: not lead the database reached by a ``bolt://`` URI).
 WRITE_REFUSED = frozenset({"Neo.ClientError.Security.Forbidden",
                            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
-                           "Neo.ClientError.Statement.AccessMode"})
+                           "Neo.ClientError.Statement.AccessMode",
+                           "Neo.ClientError.Cluster.NotALeader"})
 
 
 def write_refused(err: BaseException | None) -> bool:

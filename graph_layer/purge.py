@@ -1,8 +1,9 @@
 """Remove deleted threads' content after ``delete_thread`` has returned.
 
 ``cypher/thread/delete_thread.cypher`` turns the thread into a tombstone labelled ``:Purge``
-in one short transaction; no read returns its steps, elements or feedback from then on. Freeing
-those nodes with their index entries took 100-350 ms for a 2,000-step thread in one commit
+in one short transaction; no call of the layer reads or writes its steps, elements or feedback
+from then on (an analysis purges first, but for a user that may not write). Freeing those
+nodes with their index entries took about 100-430 ms for a 2,000-step thread in one commit
 (docs/performance.md, change 27), so a :class:`Purger` does it in the background, one batch of
 ``cypher/thread/purge_deleted.cypher`` per transaction. A purge that fails is logged; the
 label stays, and the next purge (the next delete, ``setup()``, ``purge_deleted()``, an
@@ -18,7 +19,8 @@ from typing import Any
 
 log = logging.getLogger("graph_layer")
 
-#: Nodes of content removed per transaction: about 60-80 ms of work each here.
+#: Steps and elements removed per transaction (with their feedback): a 2,000-step thread's
+#: took three transactions, 95-400 ms in all here (docs/performance.md, change 27).
 PURGE_BATCH = 1000
 #: How long ``close()`` waits for a background purge before it cancels it (the rest is
 #: taken by the next purge).

@@ -145,6 +145,7 @@ async def layer(
     """A layer on an empty database, with its schema applied, inside a Chainlit HTTP context."""
     data_layer = Neo4jDataLayer(driver=driver, database=clean_db.database)
     await data_layer.setup()
+    await data_layer.purge_deleted()  # setup()'s background purge is over before the test
     yield data_layer
     await data_layer.close()
 

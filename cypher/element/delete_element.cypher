@@ -7,12 +7,14 @@
 // returns: objectKey
 MATCH (found:Element {id: $elementId})
 WHERE $threadId IS NULL OR found.threadId = $threadId
-OPTIONAL MATCH (t:Thread {id: found.threadId})
+WITH found.threadId AS threadId
+OPTIONAL MATCH (t:Thread {id: threadId})
 SET t._lock = true
 REMOVE t._lock
-WITH t
+WITH t, threadId
 WHERE t IS NULL OR NOT t:Deleted
-MATCH (e:Element {id: $elementId})
+MATCH (e:Element {id: $elementId})  // again, under the lock, and still of the locked thread
+WHERE threadId IS NULL OR e.threadId = threadId
 WITH e, e.objectKey AS objectKey
 DETACH DELETE e
 RETURN objectKey

@@ -6,13 +6,15 @@
 // params: feedbackId
 // returns: deleted
 OPTIONAL MATCH (found:Feedback {id: $feedbackId})
-OPTIONAL MATCH (t:Thread {id: found.threadId})
+WITH found.threadId AS threadId
+OPTIONAL MATCH (t:Thread {id: threadId})
 SET t._lock = true
 REMOVE t._lock
-WITH t
+WITH t, threadId
 WHERE t IS NULL OR NOT t:Deleted
 SET t:AnalyticsStale
-WITH t
-OPTIONAL MATCH (f:Feedback {id: $feedbackId})
+WITH t, threadId
+OPTIONAL MATCH (f:Feedback {id: $feedbackId})  // again, under the lock, still of that thread
+WHERE threadId IS NULL OR f.threadId = threadId
 DETACH DELETE f
 RETURN count(f) AS deleted

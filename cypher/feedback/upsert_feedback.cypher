@@ -19,11 +19,12 @@ OPTIONAL CALL (row, threadId) {
   OPTIONAL MATCH (t:Thread {id: threadId})
   SET t._lock = true
   REMOVE t._lock
-  WITH row, t
+  WITH row, t, threadId
   WHERE t IS NULL OR NOT t:Deleted
   SET t:AnalyticsStale
-  WITH row
+  WITH row, threadId
   MATCH (s:Step {id: row.forId})  // again, under the lock: a delete meanwhile has taken it
+  WHERE s.threadId = threadId
   OPTIONAL MATCH (current:Feedback)-[:RATED]->(s)
   WITH row, s, head(collect(current)) AS current
   OPTIONAL MATCH (given:Feedback {id: row.feedbackId})

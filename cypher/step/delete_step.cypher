@@ -7,14 +7,16 @@
 // params: stepId
 // returns: objectKeys (stored files to remove), deleted (number of steps)
 MATCH (found:Step {id: $stepId})
-OPTIONAL MATCH (t:Thread {id: found.threadId})
+WITH found.threadId AS threadId
+OPTIONAL MATCH (t:Thread {id: threadId})
 SET t._lock = true
 REMOVE t._lock
-WITH t
+WITH t, threadId
 WHERE t IS NULL OR NOT t:Deleted
 SET t:AnalyticsStale
-WITH t
-MATCH (root:Step {id: $stepId})
+WITH t, threadId
+MATCH (root:Step {id: $stepId})  // again, under the lock, and still of the locked thread
+WHERE threadId IS NULL OR root.threadId = threadId
 MATCH (root)-[:PARENT_OF*0..]->(s:Step)
 WITH t, collect(DISTINCT s) AS steps
 CALL (steps) {

@@ -34,6 +34,7 @@ class AnalyticsDB:
         self.database = database or self.settings.database
         self._owns = driver is None
         self._schema_checked = False
+        self._may_purge = True  # until the server refuses this user a write
         self.driver = driver or GraphDatabase.driver(
             self.settings.uri, auth=self.settings.auth, notifications_min_severity="OFF"
         )
@@ -41,16 +42,19 @@ class AnalyticsDB:
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
         """Run ``cypher/analytics/<name>.cypher`` and return its rows as a DataFrame; a query
         marked ``// reads: summaries`` runs after ``refresh_summaries()``; every query after
-        ``purge_deleted()``, unless this user may not write (then a thread deleted but not
-        yet purged can still be counted by the analyses that read steps directly)."""
+        ``purge_deleted()``, unless the server refuses this user writes (logged once; then a
+        thread deleted but not yet purged can still be counted by the analyses that read
+        steps directly)."""
         query = queries.get(f"analytics/{name}")
-        try:
-            self.purge_deleted()
-        except DatabaseError as err:
-            if not write_refused(err):
-                raise
-            log.warning("graph_layer: deleted threads not purged before analytics/%s: %s",
-                        name, err)
+        if self._may_purge:
+            try:
+                self.purge_deleted()
+            except DatabaseError as err:
+                if not write_refused(err):
+                    raise
+                self._may_purge = False
+                log.warning("graph_layer: deleted threads are not purged before the analyses "
+                            "(this user may not write here): %s", err)
         if query.reads_summaries:
             self.refresh_summaries()
         records, keys = self._run(query, params)
