@@ -301,9 +301,10 @@ class Neo4jDataLayer(BaseDataLayer):
         return PaginatedResponse(PageInfo(len(rows) > first, start, end), data)  # type: ignore[arg-type]
 
     async def delete_thread(self, thread_id: str) -> None:
-        """Delete the thread in one transaction: it becomes a tombstone, and no read returns
-        it or its steps, elements and feedback; then remove its stored files (best effort).
-        Those nodes are freed in the background (``graph_layer.purge``, ``purge_deleted``)."""
+        """Delete the thread in one transaction: it becomes a tombstone, and no call of the
+        layer returns it or its steps, elements and feedback; then remove its stored files
+        (best effort). Those nodes are freed in the background (``graph_layer.purge``,
+        ``purge_deleted``)."""
         rows = await self._run(
             "thread/delete_thread", threadId=require_id(thread_id, "thread_id"), now=_now()
         )

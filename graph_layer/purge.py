@@ -95,11 +95,10 @@ class Purger:
             return removed
 
     async def _background(self) -> None:
-        while self._again:
+        while self._again:  # a start() during a pass, even a failed one, asks for another
             self._again = False
             try:
                 await self._purge_all()
             except Exception:
                 log.exception("graph_layer: purging deleted threads failed; their content "
                               "stays hidden and is purged again by the next purge")
-                return

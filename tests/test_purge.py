@@ -259,6 +259,28 @@ async def test_a_failed_background_purge_is_logged_and_the_next_one_takes_it(
         await layer.purge_deleted()  # asked directly, the error is raised
 
 
+async def test_a_delete_during_a_failing_purge_gets_another_pass(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id = await make_user(layer)
+    first, second = [await _conversation(layer, user_id, n) for n in ("first", "second")]
+    real, release = layer._purger._run, asyncio.Event()
+
+    async def fails_once(name: str, **params: object) -> list[dict[str, object]]:
+        if not release.is_set():
+            await release.wait()
+            raise DatabaseError("cypher/x.cypher failed: server away")
+        return await real(name, **params)
+
+    monkeypatch.setattr(layer._purger, "_run", fails_once)
+    await layer.delete_thread(first["thread"])  # its purge waits, then fails
+    await layer.delete_thread(second["thread"])  # asks for another pass meanwhile
+    release.set()
+    await layer._purger.wait()
+    assert await _content(driver, first["thread"]) == 0
+    assert await _content(driver, second["thread"]) == 0
+
+
 async def test_an_analysis_by_a_user_that_may_not_write_skips_the_purge(
     layer: Neo4jDataLayer, driver: AsyncDriver, analytics_db: AnalyticsDB,
     caplog: pytest.LogCaptureFixture
