@@ -1,6 +1,6 @@
-// Remove up to $batch nodes of content (steps with their feedback, elements) from one deleted
-// thread still labelled :Purge (thread/delete_thread), locking it first as writers do; the
-// thread's last batch also drops its remaining links and the label. One transaction per
+// Remove up to $batch steps and elements (and the steps' feedback) of one deleted thread still
+// labelled :Purge (thread/delete_thread), locking it first as writers do; the thread's last
+// batch also drops its remaining links and the label. One transaction per
 // batch keeps each commit short; graph_layer.purge repeats it while `more` is true.
 // mode: write
 // params: batch
