@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
@@ -52,6 +53,24 @@ async def _delete_without_purge(layer: Neo4jDataLayer, *thread_ids: str) -> None
     for thread_id in thread_ids:
         await layer.executor.run("thread/delete_thread", threadId=thread_id,
                                  now=iso_utc(utc_now()))
+
+
+def _wrap_purge(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch,
+                before: Callable[[], Awaitable[object]] | None = None,
+                after: Callable[[list[dict[str, object]]], None] | None = None) -> None:
+    """Await ``before()`` ahead of each of the layer's purge queries (it may wait or raise),
+    and give ``after`` each one's rows; the queries themselves run on the server."""
+    real = layer._purger._run
+
+    async def wrapped(name: str, **params: object) -> list[dict[str, object]]:
+        if before is not None:
+            await before()
+        rows = await real(name, **params)
+        if after is not None:
+            after(rows)
+        return rows
+
+    monkeypatch.setattr(layer._purger, "_run", wrapped)
 
 
 async def _pending(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch, threads: int,
@@ -107,14 +126,9 @@ async def test_purge_frees_every_node_in_batches_and_counts_them(
     layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads = await _pending(layer, monkeypatch, 3, 2)  # 5 nodes linked to each: 3 batches
-    real, batches = layer._purger._run, []
-
-    async def counted(name: str, **params: object) -> list[dict[str, object]]:
-        rows = await real(name, **params)
-        batches.append(rows[0]["removed"] if rows else None)
-        return rows
-
-    monkeypatch.setattr(layer._purger, "_run", counted)
+    batches: list[object] = []
+    _wrap_purge(layer, monkeypatch,
+                after=lambda rows: batches.append(rows[0]["removed"] if rows else None))
     assert await layer.purge_deleted() == 18
     # per thread: two steps, two steps, then a step, the element and the rating (3 nodes)
     assert len(batches) == 9 and max(b for b in batches if b is not None) <= 3, batches
@@ -126,13 +140,8 @@ async def test_purge_frees_every_node_in_batches_and_counts_them(
 
 def _gate(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """Hold the layer's purge queries until the returned event is set."""
-    gate, real = asyncio.Event(), layer._purger._run
-
-    async def held(name: str, **params: object) -> list[dict[str, object]]:
-        await gate.wait()
-        return await real(name, **params)
-
-    monkeypatch.setattr(layer._purger, "_run", held)
+    gate = asyncio.Event()
+    _wrap_purge(layer, monkeypatch, before=gate.wait)
     return gate
 
 
@@ -236,14 +245,13 @@ async def test_a_failed_background_purge_is_logged_and_the_next_one_takes_it(
     user_id = await make_user(layer)
     doomed = await _conversation(layer, user_id, "doomed")
     other = await _conversation(layer, user_id, "other")
-    real, failures = layer._purger._run, [DatabaseError("cypher/x.cypher failed: server away")]
+    failures = [DatabaseError("cypher/x.cypher failed: server away")]
 
-    async def once_away(name: str, **params: object) -> list[dict[str, object]]:
+    async def away() -> None:
         if failures:
             raise failures.pop()
-        return await real(name, **params)
 
-    monkeypatch.setattr(layer._purger, "_run", once_away)
+    _wrap_purge(layer, monkeypatch, before=away)
     await layer.delete_thread(doomed["thread"])
     await layer._purger.wait()
     assert "purging deleted threads failed" in caplog.text and "server away" in caplog.text
@@ -264,15 +272,14 @@ async def test_a_delete_during_a_failing_purge_gets_another_pass(
 ) -> None:
     user_id = await make_user(layer)
     first, second = [await _conversation(layer, user_id, n) for n in ("first", "second")]
-    real, release = layer._purger._run, asyncio.Event()
+    release = asyncio.Event()
 
-    async def fails_once(name: str, **params: object) -> list[dict[str, object]]:
+    async def held_then_away() -> None:
         if not release.is_set():
             await release.wait()
             raise DatabaseError("cypher/x.cypher failed: server away")
-        return await real(name, **params)
 
-    monkeypatch.setattr(layer._purger, "_run", fails_once)
+    _wrap_purge(layer, monkeypatch, before=held_then_away)
     await layer.delete_thread(first["thread"])  # its purge waits, then fails
     await layer.delete_thread(second["thread"])  # asks for another pass meanwhile
     release.set()

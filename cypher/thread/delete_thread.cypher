@@ -5,14 +5,14 @@
 // freeing a 2,000-step thread's 2,350 nodes with their index entries in the call's own
 // commit took about 100-430 ms (docs/performance.md, change 27). Returns the keys of the
 // stored files of its elements still in the graph (again when a delete is repeated before the
-// purge: removing a file twice is harmless) and whether a live thread existed.
+// purge: removing a file twice is harmless).
 // mode: write
 // params: threadId, now
-// returns: objectKeys (stored files to remove), existed
+// returns: objectKeys (stored files to remove)
 MERGE (t:Thread {id: $threadId})
 SET t._lock = true
 REMOVE t._lock
-WITH t, NOT t:Deleted AND t.createdAt IS NOT NULL AS existed
+WITH t
 CALL (t) {
   OPTIONAL MATCH (e:Element {threadId: t.id})
   WHERE e.objectKey IS NOT NULL
@@ -25,4 +25,4 @@ CALL (t) {
 SET t = {id: t.id, deletedAt: coalesce(t.deletedAt, datetime($now))}
 SET t:Deleted, t:Purge
 REMOVE t:AnalyticsStale
-RETURN objectKeys, existed
+RETURN objectKeys
