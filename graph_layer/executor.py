@@ -8,8 +8,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase
@@ -28,6 +28,7 @@ log = logging.getLogger("graph_layer")
 timing_log = logging.getLogger("graph_layer.timing")
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 # Values Record.data() returns unchanged; a row made only of these (in plain dicts and lists)
 # needs no transformation, and checking exact types is far cheaper than data()'s ABC checks.
@@ -72,7 +73,8 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
 def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
     """The DEBUG record of ``timing_log`` for one query: the server's time to its first row
     and then to its last (NaN if the server gave none), and the whole call since ``start``,
-    the executor's retries included (the rows are converted after it)."""
+    the executor's retries included (``run`` converts the rows after it; ``run_mapped`` maps
+    them as they arrive, within it)."""
     first, last = summary.result_available_after, summary.result_consumed_after
     server = math.nan if first is None or last is None else float(first + last)
     total = (time.perf_counter() - start) * 1000
@@ -140,11 +142,19 @@ class Executor:
         self._batchers: dict[str, RowBatcher] = {}
 
     async def auto_commit(self, name: str, query: neo4j.Query, params: dict[str, Any],
-                           access_mode: str) -> neo4j.EagerResult:
+                          access_mode: str) -> neo4j.EagerResult:
         """Run ``query`` in an auto-commit transaction, retrying retryable failures (``name``
         only labels the log). The session follows the driver's ``execute_query`` bookmarks, so
         on a cluster a read still sees every write this driver made before it. ``run`` and
         ``run_statement`` call it with a query file's text; the benchmarks with their own."""
+        return await self.auto_commit_read(name, query, params, access_mode,
+                                           neo4j.AsyncResult.to_eager_result)
+
+    async def auto_commit_read(self, name: str, query: neo4j.Query, params: dict[str, Any],
+                               access_mode: str, read: Callable[[neo4j.AsyncResult],
+                                                                Awaitable[T]]) -> T:
+        """``auto_commit``, with ``read`` taking the records from the open result as they
+        arrive (and its summary): all of them again when a retry runs the query again."""
         delays = retry_delays()
         first_failure: float | None = None
         while True:
@@ -154,7 +164,7 @@ class Executor:
                     bookmark_manager=self.driver.execute_query_bookmark_manager,
                 ) as session:
                     result = await session.run(query, params)
-                    return await result.to_eager_result()
+                    return await read(result)
             except (Neo4jError, DriverError) as err:
                 if not err.is_retryable():
                     raise
@@ -181,15 +191,41 @@ class Executor:
         """
         return await self._run(name, params, log_failure=True)
 
+    async def run_mapped(self, name: str, map_row: Callable[[Row], T], **params: Any
+                         ) -> list[T]:
+        """``run``, with each row given to ``map_row`` as it arrives, while the server still
+        makes the next ones; returns what it made of each. ``map_row`` must not keep state:
+        after a retry it sees every row again."""
+        plain = queries.get(name).plain_values
+
+        async def read(result: neo4j.AsyncResult) -> tuple[list[T], neo4j.ResultSummary]:
+            mapped = [map_row(row_of(record, plain)) async for record in result]
+            return mapped, await result.consume()
+
+        return await self._run_read(name, params, read, log_failure=True)
+
     async def _run(self, name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
+        async def read(result: neo4j.AsyncResult) -> tuple[list[neo4j.Record],
+                                                           neo4j.ResultSummary]:
+            eager = await result.to_eager_result()
+            return eager.records, eager.summary
+
+        records = await self._run_read(name, params, read, log_failure)
+        plain = queries.get(name).plain_values
+        return [row_of(record, plain) for record in records]
+
+    async def _run_read(self, name: str, params: dict[str, Any],
+                        read: Callable[[neo4j.AsyncResult],
+                                       Awaitable[tuple[list[T], neo4j.ResultSummary]]],
+                        log_failure: bool) -> list[T]:
         query = queries.get(name)
         query.check_params(params)
         mode = self.access_mode(query)
         try:
             async with self._slots or contextlib.nullcontext():
                 start = time.perf_counter()  # after waiting for a slot
-                records, summary, _ = await self.auto_commit(name, neo4j.Query(query.text),
-                                                              params, mode)
+                rows, summary = await self.auto_commit_read(name, neo4j.Query(query.text),
+                                                            params, mode, read)
         except (Neo4jError, DriverError) as err:
             if log_failure:
                 log.error("graph_layer: query %s failed: %s", name, err)
@@ -201,8 +237,8 @@ class Executor:
             raise InvalidInputError(f"cypher/{name}.cypher: a value is out of range: {err}") \
                 from err
         if timing_log.isEnabledFor(logging.DEBUG):
-            _log_timing(name, len(records), summary, start)
-        return [row_of(record, query.plain_values) for record in records]
+            _log_timing(name, len(rows), summary, start)
+        return rows
 
     async def run_row(self, name: str, row: dict[str, Any]) -> Row:
         """Run query ``name`` (a ``// batch:`` file) for one row and return that row's result;

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("graph_layer")
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+_T = TypeVar("_T")
 
 
 def queued(method: _F) -> _F:
@@ -149,6 +150,12 @@ class Neo4jDataLayer(BaseDataLayer):
             await self._apply_schema()
         return await self.executor.run(name, **params)
 
+    async def _run_mapped(self, name: str, map_row: Callable[[dict[str, Any]], _T],
+                          **params: Any) -> list[_T]:
+        if not self._schema_ready:
+            await self._apply_schema()
+        return await self.executor.run_mapped(name, map_row, **params)
+
     async def _run_row(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
         if not self._schema_ready:
             await self._apply_schema()
@@ -249,17 +256,17 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def get_thread(self, thread_id: str) -> ThreadDict | None:
         """The whole thread in one query: steps (createdAt order, parents first) with feedback,
-        elements with fresh URLs; None when missing or deleted."""
-        rows = await self._run("thread/get_thread", threadId=thread_id)
-        if not rows:
+        elements with fresh URLs; None when missing or deleted. The steps arrive in rows of up
+        to 100, each mapped while the server reads the next."""
+        parts = await self._run_mapped("thread/get_thread", records.thread_part, threadId=thread_id)
+        if not parts:
             return None
-        row = rows[0]
-        thread = records.thread_dict(row["thread"], row["userId"], row["userIdentifier"])
-        steps = [records.step_from_columns(columns) for columns in row["steps"]]
-        thread["steps"] = records.order_steps(steps)
-        urls = await elements.read_urls(self.storage_client, row["elements"])
+        head = next(row for row, _ in parts if row["thread"] is not None)
+        thread = records.thread_dict(head["thread"], head["userId"], head["userIdentifier"])
+        thread["steps"] = records.order_steps([step for _, steps in parts for step in steps])
+        urls = await elements.read_urls(self.storage_client, head["elements"])
         thread["elements"] = [
-            records.element_dict(e, url) for e, url in zip(row["elements"], urls, strict=True)
+            records.element_dict(e, url) for e, url in zip(head["elements"], urls, strict=True)
         ]
         return thread  # type: ignore[return-value]
 

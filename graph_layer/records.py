@@ -68,6 +68,12 @@ def step_from_columns(columns: list[Any]) -> dict[str, Any]:
     return step
 
 
+def thread_part(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A row of ``thread/get_thread`` and its steps as StepDicts (``Executor.run_mapped``
+    maps each row so as it arrives)."""
+    return row, [step_from_columns(columns) for columns in row["steps"]]
+
+
 def element_dict(props: dict[str, Any], url: str | None) -> dict[str, Any]:
     """An ElementDict from an Element node's properties, with a freshly resolved ``url``."""
     element: dict[str, Any] = {"id": props["id"]}

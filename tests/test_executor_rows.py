@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from chainlit.element import ElementDict
 from chainlit.types import Feedback
 from chainlit.user import User
 from neo4j import AsyncDriver
+from neo4j.exceptions import ServiceUnavailable
 
 from graph_layer import Neo4jDataLayer, queries, search
+from graph_layer import executor as executor_module
 from graph_layer.convert import format_time, micros_iso
 from graph_layer.executor import row_of
 from tests.conftest import Server
@@ -135,3 +138,36 @@ async def test_timing_log_gives_each_query_its_server_and_whole_time(
     with caplog.at_level(logging.INFO, logger="graph_layer.timing"):
         await layer.get_user("timed")
     assert not [r for r in caplog.records if r.name == "graph_layer.timing"]
+
+
+async def test_run_mapped_maps_rows_as_they_come_and_again_after_a_retry(
+        layer: Neo4jDataLayer) -> None:
+    """``Executor.run_mapped`` gives each row to ``map_row`` as it arrives; a retryable error
+    in the middle of the rows runs the query again and maps every row of that run (nothing
+    from the failed one is kept), and any other error is raised as it is."""
+    user_id = await make_user(layer)
+    for i in range(3):
+        await make_thread(layer, user_id, f"mapped {i}", i)
+    page = {"userId": user_id, "cursorTime": datetime(9999, 1, 1, tzinfo=UTC), "cursorId": "",
+            "feedback": None, "first": 5}
+    seen: list[str] = []
+
+    def fail_once_on_second_row(row: dict[str, Any]) -> str:
+        seen.append(row["thread"]["id"])
+        if len(seen) == 2:
+            raise ServiceUnavailable("injected in the middle of the rows")
+        return str(row["thread"]["id"])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(executor_module, "retry_delays", lambda: iter([0.01] * 5))
+        mapped = await layer.executor.run_mapped("thread/list_threads", fail_once_on_second_row,
+                                                 **page)
+    rows = await layer.executor.run("thread/list_threads", **page)
+    assert mapped == [r["thread"]["id"] for r in rows] and len(rows) == 3
+    assert seen == mapped[:2] + mapped  # two rows of the failed run, then the whole retry
+
+    def broken(row: dict[str, Any]) -> str:
+        raise ValueError("a mapping bug")
+
+    with pytest.raises(ValueError, match="a mapping bug"):
+        await layer.executor.run_mapped("thread/list_threads", broken, **page)

@@ -6,10 +6,11 @@ import asyncio
 import random
 
 import pytest
+from chainlit.element import ElementDict
 from chainlit.types import Feedback
 from neo4j import AsyncDriver
 
-from graph_layer import InvalidInputError, Neo4jDataLayer, OwnershipError
+from graph_layer import InvalidInputError, Neo4jDataLayer, OwnershipError, queries
 from tests.conftest import query
 from tests.factories import make_user, message, new_id, step, ts
 
@@ -124,6 +125,54 @@ async def test_parents_come_before_children_even_with_later_timestamps(
     rels = await query(driver, "MATCH (:Step {id:$p})-[:PARENT_OF]->(c) RETURN c.id AS c",
                        p=parent["id"])
     assert rels == [{"c": child["id"]}]
+
+
+async def test_a_long_thread_comes_back_whole_from_rows_of_steps(
+    layer: Neo4jDataLayer, driver: AsyncDriver,
+) -> None:
+    """``thread/get_thread`` sends a thread's steps in rows of up to 100 (the thread, owner
+    and elements in the first); ``get_thread`` puts every step back once, in order, with its
+    feedback, and a thread without steps is one row."""
+    user_id = await make_user(layer)
+    thread_id = new_id()
+    await layer.update_thread(thread_id, name="long", user_id=user_id)
+    turns = [(message(thread_id, 2 * i, output=f"question {i}"),) for i in range(115)]
+    runs = [step(thread_id, 2 * i + 1, kind="run", name="on_message", parent_id=m["id"])
+            for i, (m,) in enumerate(turns)]
+    await asyncio.gather(*(layer.create_step(s) for s in [m for (m,) in turns] + runs))
+    rated = runs[::40]
+    for i, run in enumerate(rated):
+        await layer.upsert_feedback(Feedback(forId=run["id"], value=i % 2, comment=f"c{i}"))
+    for run in runs[::50]:
+        await layer.create_element(ElementDict(  # type: ignore[typeddict-item]
+            id=new_id(), threadId=thread_id, forId=run["id"], type="text", name="note",
+            display="inline", mime="text/plain", url="https://example.com/n.txt"))
+
+    records, _, _ = await driver.execute_query(
+        queries.get("thread/get_thread").text, {"threadId": thread_id}, database_="neo4j")
+    assert sorted(len(r["steps"]) for r in records) == [30, 100, 100]
+    heads = [r for r in records if r["thread"] is not None]
+    assert len(heads) == 1 and len(heads[0]["elements"]) == 3
+    assert all(r["elements"] is None and r["userId"] is None for r in records
+               if r["thread"] is None)
+
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None and thread["userId"] == user_id
+    expected = [s["id"] for pair in zip([m for (m,) in turns], runs, strict=True) for s in pair]
+    assert [s["id"] for s in thread["steps"]] == expected  # each once, createdAt order
+    rating = {s["id"]: s.get("feedback") for s in thread["steps"]}
+    for i, run in enumerate(rated):
+        assert rating[run["id"]] is not None and rating[run["id"]]["comment"] == f"c{i}"
+    assert sum(1 for f in rating.values() if f) == len(rated)
+    assert len(thread["elements"]) == 3
+
+    empty = new_id()
+    await layer.update_thread(empty, name="empty", user_id=user_id)
+    records, _, _ = await driver.execute_query(
+        queries.get("thread/get_thread").text, {"threadId": empty}, database_="neo4j")
+    assert [(r["steps"], r["elements"]) for r in records] == [([], [])]
+    got = await layer.get_thread(empty)
+    assert got is not None and got["steps"] == [] and got["elements"] == []
 
 
 async def test_update_never_removes_feedback(layer: Neo4jDataLayer) -> None:
