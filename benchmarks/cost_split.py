@@ -15,8 +15,9 @@
 - **resume**: for the benchmark's threads of about 20, 200 and 2,000 steps, the
   ``get_thread`` query's time on the server (``result_available_after`` +
   ``result_consumed_after``), the whole query call (adds transfer and decoding), and the
-  layer's ``get_thread`` (adds mapping the rows to StepDicts). ``python -m
-  benchmarks.ab_get_thread`` compares the query with the shapes it had before.
+  layer's ``get_thread`` (adds mapping the rows to StepDicts; since change 28 the layer maps
+  each row of steps while the server reads the next, so "mapping" is what is left of it).
+  ``python -m benchmarks.ab_get_thread`` compares the query with the shapes it had before.
 
 Run it after ``graph-layer bench`` against the same ``NEO4J_URI`` (a scratch database): it
 reads the resume threads the benchmark loaded and writes only a ``cost-split`` thread it

@@ -6,7 +6,9 @@ turns (blocks of calls after unrecorded ones, as ``benchmarks.auto_commit`` does
 - **raw Bolt**: ``benchmarks.raw_bolt``, a bare client that sends RUN and PULL and reads the
   replies without decoding the records: the server's work, the commit and the wire;
 - **driver**: ``Executor.auto_commit`` as the layer calls it (the official async driver with
-  its session, bookmarks and decoding).
+  its session, bookmarks and decoding; for the resume, every row read, then none mapped:
+  since change 28 the layer maps each row of steps as it arrives, see
+  ``benchmarks.resume_rows``).
 
 Printed per line: p50 / p95 ms and the client's CPU per call of each way, and the driver's p50
 minus the raw one. The lines: the benchmark's trivial read and write (the floor), a new user,

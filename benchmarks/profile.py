@@ -1,5 +1,6 @@
 """``python -m benchmarks.profile``: PROFILE the hot queries on the benchmark's Neo4j data and
-print each plan (operator, rows, db hits, index used) as text for docs/performance.md.
+print each plan (operator, rows, db hits, index used) as text for docs/performance.md. For
+``thread/get_thread`` the "ms to first row" is its first row of up to 100 steps (change 28).
 
 Run it after a benchmark run against the same NEO4J_URI (it reads the sidebar and resume
 threads the benchmark loaded; writes go to a scratch thread that is deleted and purged at the

@@ -7,10 +7,10 @@ the same resume with its steps in rows of up to 100 (change 28 of docs/performan
 - **rows of 100 (now)**: the layer's ``get_thread``, which maps each row of steps as it
   arrives while the server reads the next.
 
-For threads of 20, 200 and 2,000 steps (the benchmark's resume threads, loaded in bulk into a
-fresh user's threads on ``NEO4J_URI``, deleted at the end), both ways are first checked to give
-the same thread, then take turns in blocks (``cost_split.take_turns``). Prints p50 / p95 ms
-per call and the client's CPU per call.
+For threads of 20, 200 and 2,000 steps (the benchmark's resume threads, loaded in bulk for a
+new user on ``NEO4J_URI``; the threads are deleted at the end, the user stays), both ways are
+first checked to give the same thread, then take turns in blocks (``cost_split.take_turns``).
+Prints p50 / p95 ms per call and the client's CPU per call.
 """
 
 from __future__ import annotations
@@ -77,20 +77,28 @@ async def compare(before: str, blocks: int, block: int) -> None:
             data = conversation(user, f"rows-{n}", n, datetime(2026, 1, 1, tzinfo=UTC))
             await peer.bulk(data)
             tid = data.threads[0].id
-            now, old = await layer.get_thread(tid), await one_row(peer, text, tid)
-            assert _without_urls(now) == _without_urls(old), "the two ways differ"
-            ways: dict[str, Way] = {
-                "one row (before)": lambda i, t=tid: one_row(peer, text, t),  # type: ignore[misc]
-                "rows of 100 (now)": lambda i, t=tid: layer.get_thread(t)}  # type: ignore[misc]
-            times, cpu = await take_turns(ways, 30, blocks, block)
-            first = statistics.median(times["one row (before)"])
-            for name, values in times.items():
-                print(f"  {n:5d} steps  {name:18s} p50 {pct(values, 0.5):6.2f}  p95 "
-                      f"{pct(values, 0.95):6.2f}  cpu {cpu[name]:5.2f}  "
-                      f"({first / statistics.median(values):.2f}x)")
-            await layer.delete_thread(tid)
+            try:
+                await measure(peer, text, tid, n, blocks, block)
+            finally:
+                await layer.delete_thread(tid)
         await layer.purge_deleted()
 
+
+async def measure(peer: Neo4jPeer, text: str, tid: str, n: int, blocks: int, block: int
+                  ) -> None:
+    """Check that both ways give the same thread of ``n`` steps, then time them."""
+    layer = peer.ours
+    now, old = await layer.get_thread(tid), await one_row(peer, text, tid)
+    assert _without_urls(now) == _without_urls(old), "the two ways differ"
+    ways: dict[str, Way] = {
+        "one row (before)": lambda i: one_row(peer, text, tid),
+        "rows of 100 (now)": lambda i: layer.get_thread(tid)}
+    times, cpu = await take_turns(ways, 30, blocks, block)
+    first = statistics.median(times["one row (before)"])
+    for name, values in times.items():
+        print(f"  {n:5d} steps  {name:18s} p50 {pct(values, 0.5):6.2f}  p95 "
+              f"{pct(values, 0.95):6.2f}  cpu {cpu[name]:5.2f}  "
+              f"({first / statistics.median(values):.2f}x)")
 
 def main(before: str = typer.Option("dca4ac6", help="The commit whose query is 'before'."),
          blocks: int = typer.Option(6, help="Blocks of each way."),

@@ -1,4 +1,5 @@
-"""One thin executor over the async driver: every query runs by name through ``Executor.run``."""
+"""One thin executor over the async driver: every query runs by name through ``Executor.run``
+(or ``run_row``, ``run_mapped``)."""
 
 from __future__ import annotations
 
@@ -145,8 +146,9 @@ class Executor:
                           access_mode: str) -> neo4j.EagerResult:
         """Run ``query`` in an auto-commit transaction, retrying retryable failures (``name``
         only labels the log). The session follows the driver's ``execute_query`` bookmarks, so
-        on a cluster a read still sees every write this driver made before it. ``run`` and
-        ``run_statement`` call it with a query file's text; the benchmarks with their own."""
+        on a cluster a read still sees every write this driver made before it. ``run_statement``
+        calls it with a query file's text, ``run`` and ``run_mapped`` call
+        ``auto_commit_read``; the benchmarks call it with their own."""
         return await self.auto_commit_read(name, query, params, access_mode,
                                            neo4j.AsyncResult.to_eager_result)
 
@@ -221,19 +223,30 @@ class Executor:
         query = queries.get(name)
         query.check_params(params)
         mode = self.access_mode(query)
+        reading = False  # False while the parameters are packed and sent
+
+        async def read_marked(result: neo4j.AsyncResult) -> tuple[list[T], neo4j.ResultSummary]:
+            nonlocal reading
+            reading = True
+            return await read(result)
+
         try:
             async with self._slots or contextlib.nullcontext():
                 start = time.perf_counter()  # after waiting for a slot
                 rows, summary = await self.auto_commit_read(name, neo4j.Query(query.text),
-                                                            params, mode, read)
+                                                            params, mode, read_marked)
         except (Neo4jError, DriverError) as err:
             if log_failure:
                 log.error("graph_layer: query %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
         except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
+            if reading:
+                raise
             raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
                 from err
         except OverflowError as err:  # an integer beyond 64 bits: refused while packing, unsent
+            if reading:  # e.g. run_mapped's mapping of a value read back
+                raise
             raise InvalidInputError(f"cypher/{name}.cypher: a value is out of range: {err}") \
                 from err
         if timing_log.isEnabledFor(logging.DEBUG):

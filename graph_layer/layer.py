@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from graph_layer import cursor, elements, records, search, write_rows
 from graph_layer.batching import InFlight
 from graph_layer.convert import format_time, from_json, require_id
-from graph_layer.errors import InvalidInputError, NotFoundError, OwnershipError
+from graph_layer.errors import DatabaseError, InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
 from graph_layer.plan_ahead import plan_queries
 from graph_layer.purge import Purger
@@ -261,7 +261,9 @@ class Neo4jDataLayer(BaseDataLayer):
         parts = await self._run_mapped("thread/get_thread", records.thread_part, threadId=thread_id)
         if not parts:
             return None
-        head = next(row for row, _ in parts if row["thread"] is not None)
+        head = next((row for row, _ in parts if row["thread"] is not None), None)
+        if head is None:  # the query gives the thread in its first row
+            raise DatabaseError("cypher/thread/get_thread.cypher returned no thread row")
         thread = records.thread_dict(head["thread"], head["userId"], head["userIdentifier"])
         thread["steps"] = records.order_steps([step for _, steps in parts for step in steps])
         urls = await elements.read_urls(self.storage_client, head["elements"])

@@ -178,12 +178,12 @@ def test_micros_iso_agrees_with_iso_utc_for_any_instant(value: datetime) -> None
 
 
 def test_step_columns_are_read_in_the_order_the_queries_return_them() -> None:
-    """Both step-returning queries list ``p.<name>`` in STEP_COLUMNS order (each timestamp
-    twice: milliseconds and microseconds), feedback last; the mapping unpacks them in that
-    order."""
+    """Both step-returning queries list ``p.<name>`` in STEP_COLUMNS order from ``p.id`` on
+    (each timestamp twice: milliseconds and microseconds), feedback last; the mapping unpacks
+    them in that order."""
     for name in ("thread/get_thread", "step/get_favorite_steps"):
         text = queries.get(name).text
-        listed = re.findall(r"\bp\.(\w+)\b", text)
+        listed = re.findall(r"\bp\.(\w+)\b", text[text.index("p.id, p.name"):])
         deduped = [n for i, n in enumerate(listed) if i == 0 or listed[i - 1] != n]
         assert deduped == list(STEP_COLUMNS[:-1]), name
         assert "f {.id, .forId, .threadId, .value, .comment}]" in text, name

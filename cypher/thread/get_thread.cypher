@@ -5,7 +5,7 @@
 // driver almost twice as much, and DateTime values far more (the driver decodes them in Python).
 // The steps come in rows of up to 100, which the server sends as it makes them: the client
 // decodes and maps one row while the server reads the next (a 2,000-step thread's steps in one
-// collected row took about twice as long; docs/performance.md, change 28). The first row (k = 0)
+// collected row took 1.4-1.5x as long; docs/performance.md, change 28). The first row (k = 0)
 // also carries the thread, its owner and its elements; the others carry null there. A thread
 // without steps is one row with an empty list. A step deleted since the thread's steps were
 // collected has no properties left and is skipped.
