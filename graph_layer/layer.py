@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
@@ -49,6 +50,18 @@ def queued(method: _F) -> _F:
 _SCHEMA_APPLIED: dict[tuple[str, str], int] = {}
 # Where this process has planned the queries ahead (the same keys): once each.
 _PLANNED: set[tuple[str, str]] = set()
+# Borrowed drivers whose keys ("driver:<id>") are forgotten when the driver is freed: a new
+# driver may get a freed one's id, and must not inherit its schema and plans.
+_WATCHED: set[str] = set()
+
+
+def _forget_driver(where: str) -> None:
+    """Drop a freed borrowed driver's entries from ``_SCHEMA_APPLIED`` and ``_PLANNED``."""
+    for key in [k for k in _SCHEMA_APPLIED if k[0] == where]:
+        del _SCHEMA_APPLIED[key]
+    for key in [k for k in _PLANNED if k[0] == where]:
+        _PLANNED.discard(key)
+    _WATCHED.discard(where)
 
 DEBUG_QUERY = ("MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() "
                "WHERE NOT t:Deleted RETURN p")
@@ -111,7 +124,12 @@ class Neo4jDataLayer(BaseDataLayer):
         return self._executor
 
     def _server_key(self) -> tuple[str, str]:
-        where = self.settings.uri if self._owns_driver else f"driver:{id(self._driver)}"
+        if self._owns_driver:
+            return (self.settings.uri, self.settings.database)
+        where = f"driver:{id(self._driver)}"
+        if where not in _WATCHED:
+            _WATCHED.add(where)
+            weakref.finalize(self._driver, _forget_driver, where)
         return (where, self.settings.database)
 
     async def setup(self) -> int:

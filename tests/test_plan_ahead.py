@@ -8,6 +8,7 @@ says how many plans it dropped."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from pathlib import Path
@@ -127,6 +128,25 @@ async def test_setup_plans_once_per_process_unless_told_not_to(
     planned = [r.getMessage() for r in caplog.records if "planned ahead" in r.getMessage()]
     assert len(planned) == 1  # by the first layer with plan_ahead on, and by no other
     assert planned[0].startswith(f"graph_layer: {len(samples())} queries planned ahead in ")
+
+
+async def test_a_freed_borrowed_driver_takes_its_schema_and_plans_with_it(
+    clean_db: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A borrowed driver is known by its id, which a new driver may get once it is freed: the
+    freed driver's entries go with it, so the new one applies the schema and plans again."""
+    monkeypatch.setattr(layer_module, "_PLANNED", set())
+    borrowed = neo4j.AsyncGraphDatabase.driver(clean_db.uri, auth=clean_db.auth)
+    layer = Neo4jDataLayer(driver=borrowed, database=clean_db.database)
+    await layer.setup()
+    await layer.close()  # waits for its background purge; a borrowed driver stays open
+    key = layer._server_key()
+    assert key[0].startswith("driver:")
+    assert key in layer_module._SCHEMA_APPLIED and key in layer_module._PLANNED
+    await borrowed.close()
+    del layer, borrowed
+    gc.collect()
+    assert key not in layer_module._SCHEMA_APPLIED and key not in layer_module._PLANNED
 
 
 async def test_a_failure_is_logged_and_ends_the_planning(
