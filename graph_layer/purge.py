@@ -5,9 +5,11 @@ in one short transaction; no call of the layer reads or writes its steps, elemen
 from then on (an analysis purges first, but for a user that may not write). Freeing those
 nodes with their index entries took about 100-430 ms for a 2,000-step thread in one commit
 (docs/performance.md, change 27), so a :class:`Purger` does it in the background, one batch of
-``cypher/thread/purge_deleted.cypher`` per transaction. A purge that fails is logged; the
-label stays, and the next purge (the next delete, ``setup()``, ``purge_deleted()``, an
-analysis) takes the thread again.
+``cypher/thread/purge_deleted.cypher`` per transaction. A purge that fails (after the
+executor's own retries) is logged; the label stays, and the background task tries again after
+``RETRY_FIRST_S``, then at doubling intervals up to ``RETRY_MAX_S``, until a pass succeeds or
+the layer closes; the next delete, ``setup()``, ``purge_deleted()`` or analysis takes the
+thread sooner.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ PURGE_BATCH = 1000
 #: taken by the next purge).
 CLOSE_WAIT_S = 10.0
 QUERY = "thread/purge_deleted"
+#: After a failed background pass: the first wait before the next, and the longest.
+RETRY_FIRST_S = 30.0
+RETRY_MAX_S = 600.0
 
 RunQuery = Callable[..., Awaitable[list[dict[str, Any]]]]
 
@@ -46,13 +51,19 @@ class Purger:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._closed = False
+        self._retry: asyncio.Task[None] | None = None  # the wait after a failed pass
+        self._delay: float | None = None  # that wait's length (None: RETRY_FIRST_S)
 
     def start(self) -> None:
-        """Purge in the background; a purge under way goes round once more. Nothing after
-        ``close()`` (the next ``setup()`` or ``purge()`` takes what is left)."""
+        """Purge in the background; a purge under way goes round once more, and one waiting
+        to try again after a failure starts now. Nothing after ``close()`` (the next
+        ``setup()`` or ``purge()`` takes what is left)."""
         if self._closed:
             return
         self._again = True
+        if self._retry is not None:
+            self._retry.cancel()  # it only sleeps
+            self._retry = None
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._background())
 
@@ -70,9 +81,12 @@ class Purger:
         return bool(done)
 
     async def close(self) -> None:
-        """Start no more background purges; wait up to ``CLOSE_WAIT_S`` for the one under way,
-        then cancel it."""
+        """Start no more background purges (a wait to try again after a failure is cancelled);
+        wait up to ``CLOSE_WAIT_S`` for the one under way, then cancel it."""
         self._closed = True
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         if not await self.wait(CLOSE_WAIT_S) and self._task is not None:
             log.warning("graph_layer: purge of deleted threads still running after %.0f s; "
                         "cancelled, the next purge takes the rest", CLOSE_WAIT_S)
@@ -95,10 +109,24 @@ class Purger:
             return removed
 
     async def _background(self) -> None:
+        failed = False
+        delay = self._delay or RETRY_FIRST_S
         while self._again:  # a start() during a pass, even a failed one, asks for another
             self._again = False
             try:
                 await self._purge_all()
+                failed = False
             except Exception:
+                failed = True
                 log.exception("graph_layer: purging deleted threads failed; their content "
-                              "stays hidden and is purged again by the next purge")
+                              "stays hidden; trying again within %.0f s", delay)
+        if not failed:
+            self._delay = None
+        elif not self._closed:
+            self._delay = min(delay * 2, RETRY_MAX_S)
+            self._retry = asyncio.create_task(self._try_again(delay))
+
+    async def _try_again(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._retry = None
+        self.start()

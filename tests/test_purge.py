@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -286,6 +287,68 @@ async def test_a_delete_during_a_failing_purge_gets_another_pass(
     await layer._purger.wait()
     assert await _content(driver, first["thread"]) == 0
     assert await _content(driver, second["thread"]) == 0
+
+
+async def test_a_failed_background_purge_tries_again_on_its_own(
+    layer: Neo4jDataLayer, driver: AsyncDriver, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no other delete, setup or analysis to come, a failed background purge waits and
+    tries again, each wait twice the one before, until a pass succeeds."""
+    monkeypatch.setattr(purge, "RETRY_FIRST_S", 0.2)
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+    failures = [DatabaseError("cypher/x.cypher failed: server away") for _ in range(2)]
+    passes: list[float] = []
+
+    async def away_twice() -> None:
+        passes.append(time.monotonic())
+        if failures:
+            raise failures.pop()
+
+    _wrap_purge(layer, monkeypatch, before=away_twice)
+    await layer.delete_thread(doomed["thread"])
+    deadline = time.monotonic() + 30
+    while await _content(driver, doomed["thread"]) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert await _content(driver, doomed["thread"]) == 0
+    assert caplog.text.count("purging deleted threads failed") == 2
+    assert passes[1] - passes[0] >= 0.2 and passes[2] - passes[1] >= 0.4
+
+
+def _waits_to_try_again() -> bool:
+    """A task of this loop is the wait after a failed background purge."""
+    return any(t.get_coro().__qualname__ == "Purger._try_again"  # type: ignore[union-attr]
+               for t in asyncio.all_tasks() if not t.done())
+
+
+async def test_close_cancels_a_failed_purges_wait_to_try_again(
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``close()`` returns at once when a failed background purge waits to try again, and
+    leaves no task behind; the thread stays labelled for the next purge."""
+    monkeypatch.setattr(purge, "RETRY_FIRST_S", 3600.0)
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+
+    async def away() -> None:
+        raise DatabaseError("cypher/x.cypher failed: server away")
+
+    _wrap_purge(layer, monkeypatch, before=away)
+    await layer.delete_thread(doomed["thread"])
+    await layer._purger.wait()  # the failed pass; then it rests
+    began = time.monotonic()
+    assert _waits_to_try_again()
+    await layer.close()
+    assert time.monotonic() - began < purge.CLOSE_WAIT_S / 2
+    await asyncio.sleep(0)  # the cancellation is delivered
+    assert not _waits_to_try_again()
+    assert await query(driver, "MATCH (t:Purge {id: $t}) RETURN count(t) AS n",
+                       t=doomed["thread"]) == [{"n": 1}]
+    monkeypatch.undo()  # the real purge query again
+    await layer.setup()  # a later start takes it
+    await layer.purge_deleted()
+    assert await _content(driver, doomed["thread"]) == 0
 
 
 async def test_an_analysis_by_a_user_that_may_not_write_skips_the_purge(
