@@ -57,10 +57,12 @@ _WATCHED: set[str] = set()
 
 def _forget_driver(where: str) -> None:
     """Drop a freed borrowed driver's entries from ``_SCHEMA_APPLIED`` and ``_PLANNED``."""
-    for key in [k for k in _SCHEMA_APPLIED if k[0] == where]:
-        del _SCHEMA_APPLIED[key]
-    for key in [k for k in _PLANNED if k[0] == where]:
-        _PLANNED.discard(key)
+    for key in list(_SCHEMA_APPLIED):  # a snapshot: another thread may add keys meanwhile
+        if key[0] == where:
+            _SCHEMA_APPLIED.pop(key, None)
+    for key in list(_PLANNED):
+        if key[0] == where:
+            _PLANNED.discard(key)
     _WATCHED.discard(where)
 
 DEBUG_QUERY = ("MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() "
@@ -128,8 +130,8 @@ class Neo4jDataLayer(BaseDataLayer):
             return (self.settings.uri, self.settings.database)
         where = f"driver:{id(self._driver)}"
         if where not in _WATCHED:
-            _WATCHED.add(where)
             weakref.finalize(self._driver, _forget_driver, where)
+            _WATCHED.add(where)
         return (where, self.settings.database)
 
     async def setup(self) -> int:

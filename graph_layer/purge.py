@@ -8,8 +8,8 @@ nodes with their index entries took about 100-430 ms for a 2,000-step thread in 
 ``cypher/thread/purge_deleted.cypher`` per transaction. A purge that fails (after the
 executor's own retries) is logged; the label stays, and the background task tries again after
 ``RETRY_FIRST_S``, then at doubling intervals up to ``RETRY_MAX_S``, until a pass succeeds or
-the layer closes; the next delete, ``setup()``, ``purge_deleted()`` or analysis takes the
-thread sooner.
+the layer closes (not when the server refuses this user writes); the next delete, ``setup()``,
+``purge_deleted()`` or analysis takes the thread sooner.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+
+from graph_layer.errors import write_refused
 
 log = logging.getLogger("graph_layer")
 
@@ -61,15 +63,14 @@ class Purger:
         if self._closed:
             return
         self._again = True
-        if self._retry is not None:
-            self._retry.cancel()  # it only sleeps
-            self._retry = None
+        self._cancel_retry()  # it only sleeps: this pass is the retry
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._background())
 
     def reopen(self) -> None:
         """Let ``start()`` purge again (``setup()`` after ``close()``)."""
         self._closed = False
+        self._delay = None
 
     async def wait(self, timeout: float | None = None) -> bool:
         """Wait for the background purge of this event loop, if one is under way (its errors
@@ -84,9 +85,9 @@ class Purger:
         """Start no more background purges (a wait to try again after a failure is cancelled);
         wait up to ``CLOSE_WAIT_S`` for the one under way, then cancel it."""
         self._closed = True
-        if self._retry is not None:
-            self._retry.cancel()
-            self._retry = None
+        retry = self._cancel_retry()
+        if retry is not None and retry.get_loop() is asyncio.get_running_loop():
+            await asyncio.wait([retry])
         if not await self.wait(CLOSE_WAIT_S) and self._task is not None:
             log.warning("graph_layer: purge of deleted threads still running after %.0f s; "
                         "cancelled, the next purge takes the rest", CLOSE_WAIT_S)
@@ -97,7 +98,26 @@ class Purger:
         """Wait for the background purge, then purge what is left; return the nodes removed.
         Errors are raised."""
         await self.wait()
-        return await self._purge_all()
+        removed = await self._purge_all()
+        self._delay = None  # succeeded: a later failure waits RETRY_FIRST_S again
+        self._cancel_retry()
+        return removed
+
+    def _cancel_retry(self) -> asyncio.Task[None] | None:
+        """Cancel the wait to try again, if any (on whichever loop it sleeps); return it."""
+        retry, self._retry = self._retry, None
+        if retry is None or retry.done():
+            return retry
+        loop = retry.get_loop()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is running:
+            retry.cancel()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(retry.cancel)
+        return retry
 
     async def _purge_all(self) -> int:
         async with self._lock:
@@ -109,22 +129,30 @@ class Purger:
             return removed
 
     async def _background(self) -> None:
-        failed = False
+        error: Exception | None = None
         delay = self._delay or RETRY_FIRST_S
         while self._again:  # a start() during a pass, even a failed one, asks for another
             self._again = False
             try:
                 await self._purge_all()
-                failed = False
-            except Exception:
-                failed = True
-                log.exception("graph_layer: purging deleted threads failed; their content "
-                              "stays hidden; trying again within %.0f s", delay)
-        if not failed:
+                error = None
+            except Exception as err:
+                error = err
+        if error is None:
             self._delay = None
-        elif not self._closed:
-            self._delay = min(delay * 2, RETRY_MAX_S)
-            self._retry = asyncio.create_task(self._try_again(delay))
+            return
+        if self._closed or write_refused(error):
+            log.error("graph_layer: purging deleted threads failed; their content stays hidden "
+                      "until the next purge: %s", error, exc_info=error)
+            return
+        if self._delay is None:  # the first failure of a streak: the whole traceback
+            log.error("graph_layer: purging deleted threads failed; their content stays hidden; "
+                      "trying again in %g s", delay, exc_info=error)
+        else:
+            log.warning("graph_layer: purging deleted threads failed again (%s); trying again "
+                        "in %g s", error, delay)
+        self._delay = min(delay * 2, RETRY_MAX_S)
+        self._retry = asyncio.create_task(self._try_again(delay))
 
     async def _try_again(self, delay: float) -> None:
         await asyncio.sleep(delay)

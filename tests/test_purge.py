@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import neo4j
 import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from neo4j import AsyncDriver, RoutingControl
@@ -294,39 +295,46 @@ async def test_a_failed_background_purge_tries_again_on_its_own(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With no other delete, setup or analysis to come, a failed background purge waits and
-    tries again, each wait twice the one before, until a pass succeeds."""
+    tries again, each wait twice the one before up to ``RETRY_MAX_S``, until a pass succeeds;
+    the first failure of the streak is logged with its traceback, the others in a line."""
     monkeypatch.setattr(purge, "RETRY_FIRST_S", 0.2)
+    monkeypatch.setattr(purge, "RETRY_MAX_S", 0.3)
     user_id = await make_user(layer)
     doomed = await _conversation(layer, user_id, "doomed")
-    failures = [DatabaseError("cypher/x.cypher failed: server away") for _ in range(2)]
+    failures = [DatabaseError("cypher/x.cypher failed: server away") for _ in range(3)]
     passes: list[float] = []
 
-    async def away_twice() -> None:
+    async def away_three_times() -> None:
         passes.append(time.monotonic())
         if failures:
             raise failures.pop()
 
-    _wrap_purge(layer, monkeypatch, before=away_twice)
+    _wrap_purge(layer, monkeypatch, before=away_three_times)
     await layer.delete_thread(doomed["thread"])
     deadline = time.monotonic() + 30
     while await _content(driver, doomed["thread"]) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     assert await _content(driver, doomed["thread"]) == 0
-    assert caplog.text.count("purging deleted threads failed") == 2
-    assert passes[1] - passes[0] >= 0.2 and passes[2] - passes[1] >= 0.4
-
-
-def _waits_to_try_again() -> bool:
-    """A task of this loop is the wait after a failed background purge."""
-    return any(t.get_coro().__qualname__ == "Purger._try_again"  # type: ignore[union-attr]
-               for t in asyncio.all_tasks() if not t.done())
+    purging = [r for r in caplog.records if "purging deleted threads" in r.getMessage()]
+    logged = [r.getMessage() for r in purging]
+    assert [m.rsplit(" in ", 1)[1] for m in logged] == ["0.2 s", "0.3 s", "0.3 s"]
+    assert purging[0].exc_info is not None and "failed again" in logged[1]
+    assert passes[1] - passes[0] >= 0.2 and passes[2] - passes[1] >= 0.3
+    assert passes[3] - passes[2] >= 0.3
+    await layer.delete_thread((await _conversation(layer, user_id, "next"))["thread"])
+    await layer._purger.wait()  # a success in between: a new failure waits 0.2 s again
+    failures.append(DatabaseError("cypher/x.cypher failed: server away"))
+    await layer.delete_thread((await _conversation(layer, user_id, "later"))["thread"])
+    await layer._purger.wait()
+    last = [r.getMessage() for r in caplog.records if "purging deleted threads" in r.getMessage()]
+    assert len(last) == 4 and last[-1].endswith("trying again in 0.2 s")
 
 
 async def test_close_cancels_a_failed_purges_wait_to_try_again(
     layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``close()`` returns at once when a failed background purge waits to try again, and
-    leaves no task behind; the thread stays labelled for the next purge."""
+    """``close()`` cancels the wait after a failed background purge at once; the thread
+    stays labelled for the next purge, which a later ``setup()`` starts."""
     monkeypatch.setattr(purge, "RETRY_FIRST_S", 3600.0)
     user_id = await make_user(layer)
     doomed = await _conversation(layer, user_id, "doomed")
@@ -336,19 +344,37 @@ async def test_close_cancels_a_failed_purges_wait_to_try_again(
 
     _wrap_purge(layer, monkeypatch, before=away)
     await layer.delete_thread(doomed["thread"])
-    await layer._purger.wait()  # the failed pass; then it rests
-    began = time.monotonic()
-    assert _waits_to_try_again()
+    await layer._purger.wait()  # the failed pass; then the wait to try again
+    retry = layer._purger._retry
+    assert retry is not None and not retry.done()
     await layer.close()
-    assert time.monotonic() - began < purge.CLOSE_WAIT_S / 2
-    await asyncio.sleep(0)  # the cancellation is delivered
-    assert not _waits_to_try_again()
+    assert retry.cancelled()
     assert await query(driver, "MATCH (t:Purge {id: $t}) RETURN count(t) AS n",
                        t=doomed["thread"]) == [{"n": 1}]
     monkeypatch.undo()  # the real purge query again
     await layer.setup()  # a later start takes it
-    await layer.purge_deleted()
+    await layer._purger.wait()
     assert await _content(driver, doomed["thread"]) == 0
+
+
+async def test_a_refused_write_is_not_tried_again(
+    layer: Neo4jDataLayer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A purge the server refuses (this user may not write; Community has no roles, so read
+    access mode stands for it) is logged once and not retried: trying again every few minutes
+    could not succeed."""
+    user_id = await make_user(layer)
+    doomed = await _conversation(layer, user_id, "doomed")
+
+    async def forbidden() -> None:  # the purge query in read access mode: the server refuses
+        await layer.executor.auto_commit("purge", neo4j.Query(queries.get(purge.QUERY).text),
+                                         {"batch": 1}, neo4j.READ_ACCESS)
+
+    _wrap_purge(layer, monkeypatch, before=forbidden)
+    await layer.delete_thread(doomed["thread"])
+    await layer._purger.wait()
+    assert layer._purger._retry is None
+    assert "until the next purge" in caplog.text
 
 
 async def test_an_analysis_by_a_user_that_may_not_write_skips_the_purge(
