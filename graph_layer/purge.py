@@ -138,6 +138,9 @@ class Purger:
                 error = None
             except Exception as err:
                 error = err
+                if self._again:  # another pass follows at once: say so, keep the traceback
+                    log.error("graph_layer: purging deleted threads failed; trying again now",
+                              exc_info=err)
         if error is None:
             self._delay = None
             return

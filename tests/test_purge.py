@@ -270,7 +270,8 @@ async def test_a_failed_background_purge_is_logged_and_the_next_one_takes_it(
 
 
 async def test_a_delete_during_a_failing_purge_gets_another_pass(
-    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+    layer: Neo4jDataLayer, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
 ) -> None:
     user_id = await make_user(layer)
     first, second = [await _conversation(layer, user_id, n) for n in ("first", "second")]
@@ -288,6 +289,7 @@ async def test_a_delete_during_a_failing_purge_gets_another_pass(
     await layer._purger.wait()
     assert await _content(driver, first["thread"]) == 0
     assert await _content(driver, second["thread"]) == 0
+    assert "purging deleted threads failed; trying again now" in caplog.text  # not swallowed
 
 
 async def test_a_failed_background_purge_tries_again_on_its_own(
