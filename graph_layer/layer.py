@@ -50,6 +50,8 @@ def queued(method: _F) -> _F:
 _SCHEMA_APPLIED: dict[tuple[str, str], int] = {}
 # Where this process has planned the queries ahead (the same keys): once each.
 _PLANNED: set[tuple[str, str]] = set()
+# The planning under way, by key: a concurrent setup() waits for it.
+_PLANNING: dict[tuple[str, str], asyncio.Future[int]] = {}
 # Borrowed drivers whose keys ("driver:<id>") are forgotten when the driver is freed: a new
 # driver may get a freed one's id, and must not inherit its schema and plans.
 _WATCHED: set[str] = set()
@@ -136,7 +138,8 @@ class Neo4jDataLayer(BaseDataLayer):
 
     async def setup(self) -> int:
         """Apply the schema (idempotent) unless this process already did for this database,
-        then plan the queries (``settings.plan_ahead``: once per process and database; see
+        then plan the queries (``settings.plan_ahead``: once per process and database, and a
+        concurrent ``setup()`` waits for the planning under way; see
         ``graph_layer.plan_ahead``); return the schema version. Call it when the app starts
         (``@cl.on_app_startup``): on a just-started server it spares the first user up to 1.4 s
         of planning per query. Without it the first call applies the schema alone, and
@@ -144,13 +147,19 @@ class Neo4jDataLayer(BaseDataLayer):
         it down (``python -m benchmarks.cold_start``)."""
         version = await self._apply_schema()
         key = self._server_key()
-        if self.settings.plan_ahead and key not in _PLANNED:
+        planning = _PLANNING.get(key)
+        if planning is not None and planning.get_loop() is asyncio.get_running_loop():
+            await asyncio.wait([planning])  # a concurrent setup() plans: return when it has
+        elif self.settings.plan_ahead and key not in _PLANNED:
             _PLANNED.add(key)  # a concurrent setup() does not plan them again
+            planning = _PLANNING[key] = asyncio.ensure_future(plan_queries(self.executor))
             try:
-                await plan_queries(self.executor)
+                await planning
             except BaseException:
                 _PLANNED.discard(key)  # raised (a bug, or cancelled): a later setup() tries again
                 raise
+            finally:
+                _PLANNING.pop(key, None)
         self._purger.reopen()
         self._purger.start()  # what an earlier process deleted and did not purge
         return version

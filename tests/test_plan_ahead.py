@@ -130,6 +130,36 @@ async def test_setup_plans_once_per_process_unless_told_not_to(
     assert planned[0].startswith(f"graph_layer: {len(samples())} queries planned ahead in ")
 
 
+async def test_a_concurrent_setup_returns_once_the_planning_is_done(
+    clean_db: Server, driver: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``setup()`` calls at once for the same server plan once, and neither returns
+    before the planning is done (the second waits for the first's)."""
+    monkeypatch.setattr(layer_module, "_PLANNED", set())
+    events: list[str] = []
+    real = layer_module.plan_queries
+
+    async def recorded(executor: Executor) -> int:
+        events.append("planning")
+        planned = await real(executor)
+        events.append("planned")
+        return planned
+
+    monkeypatch.setattr(layer_module, "plan_queries", recorded)
+    first, second = (Neo4jDataLayer(driver=driver) for _ in range(2))
+
+    async def set_up(layer: Neo4jDataLayer, name: str) -> None:
+        await layer.setup()
+        events.append(name)
+
+    await asyncio.gather(set_up(first, "first"), set_up(second, "second"))
+    assert events.count("planning") == 1
+    assert events.index("planned") < min(events.index("first"), events.index("second"))
+    assert not layer_module._PLANNING
+    for layer in (first, second):
+        await layer.close()
+
+
 async def test_a_freed_borrowed_driver_takes_its_schema_and_plans_with_it(
     clean_db: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
