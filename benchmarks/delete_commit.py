@@ -45,7 +45,7 @@ async def rounds(n: int, steps: int) -> None:
                                        "writes during purge": [], "purge": [],
                                        "sidebar after": [], "writes after": []}
     user = f"{USER}-{uuid.uuid4().hex[:8]}"
-    use_http_context(user)  # create_step, as Chainlit queues it, needs a Chainlit context
+    use_http_context()  # create_step, as Chainlit queues it, needs a Chainlit context
     async with scratch_peer() as peer:
         layer = peer.ours
         await layer.setup()

@@ -19,7 +19,6 @@ import asyncio
 import statistics
 import subprocess
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import neo4j
 import typer
 
 from benchmarks.cost_split import Way, take_turns
-from benchmarks.data import conversation
+from benchmarks.data import BASE_TIME, conversation
 from benchmarks.peers import Neo4jPeer, scratch_peer
 from benchmarks.report import pct
 from graph_layer import elements, records
@@ -70,12 +69,11 @@ async def compare(before: str, blocks: int, block: int) -> None:
         layer = peer.ours
         await layer.setup()
         user = f"resume-rows-{uuid.uuid4().hex[:8]}"
-        await peer.user_id(user)
         print(f"get_thread, {blocks} blocks of {block} calls of each way taking turns, after "
               f"30 of each; one row = {QUERY_FILE} at {before}")
         for n in (20, 200, 2000):
-            data = conversation(user, f"rows-{n}", n, datetime(2026, 1, 1, tzinfo=UTC))
-            await peer.bulk(data)
+            data = conversation(user, f"rows-{n}", n, BASE_TIME)
+            await peer.load(data)
             tid = data.threads[0].id
             try:
                 await measure(peer, text, tid, n, blocks, block)

@@ -156,7 +156,8 @@ class Executor:
                                access_mode: str, read: Callable[[neo4j.AsyncResult],
                                                                 Awaitable[T]]) -> T:
         """``auto_commit``, with ``read`` taking the records from the open result as they
-        arrive (and its summary): all of them again when a retry runs the query again."""
+        arrive (and its summary): all of them again when a retry runs the query again. A
+        value the driver cannot pack is refused before anything is sent: InvalidInputError."""
         delays = retry_delays()
         first_failure: float | None = None
         while True:
@@ -165,7 +166,14 @@ class Executor:
                     database=self.database, default_access_mode=access_mode,
                     bookmark_manager=self.driver.execute_query_bookmark_manager,
                 ) as session:
-                    result = await session.run(query, params)
+                    try:
+                        result = await session.run(query, params)
+                    except UnicodeEncodeError as err:  # a lone surrogate
+                        raise InvalidInputError(
+                            f"query {name}: a value is not valid UTF-8: {err}") from err
+                    except OverflowError as err:  # an integer beyond 64 bits
+                        raise InvalidInputError(
+                            f"query {name}: a value is out of range: {err}") from err
                     return await read(result)
             except (Neo4jError, DriverError) as err:
                 if not err.is_retryable():
@@ -199,56 +207,33 @@ class Executor:
         makes the next ones; returns what it made of each. ``map_row`` must not keep state:
         after a retry it sees every row again."""
         plain = queries.get(name).plain_values
-
-        async def read(result: neo4j.AsyncResult) -> tuple[list[T], neo4j.ResultSummary]:
-            mapped = [map_row(row_of(record, plain)) async for record in result]
-            return mapped, await result.consume()
-
-        return await self._run_read(name, params, read, log_failure=True)
+        return await self._run_each(name, params, lambda r: map_row(row_of(r, plain)),
+                                    log_failure=True)
 
     async def _run(self, name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
-        async def read(result: neo4j.AsyncResult) -> tuple[list[neo4j.Record],
-                                                           neo4j.ResultSummary]:
-            eager = await result.to_eager_result()
-            return eager.records, eager.summary
-
-        records = await self._run_read(name, params, read, log_failure)
+        records = await self._run_each(name, params, lambda r: r, log_failure)
         plain = queries.get(name).plain_values
         return [row_of(record, plain) for record in records]
 
-    async def _run_read(self, name: str, params: dict[str, Any],
-                        read: Callable[[neo4j.AsyncResult],
-                                       Awaitable[tuple[list[T], neo4j.ResultSummary]]],
-                        log_failure: bool) -> list[T]:
+    async def _run_each(self, name: str, params: dict[str, Any],
+                        each: Callable[[neo4j.Record], T], log_failure: bool) -> list[T]:
+        """Run query ``name`` (one auto-commit transaction, retried), giving ``each`` every
+        record as it arrives; log and raise failures as ``run`` says."""
         query = queries.get(name)
         query.check_params(params)
-        mode = self.access_mode(query)
-        reading = False  # False while the parameters are packed and sent
 
-        async def read_marked(result: neo4j.AsyncResult) -> tuple[list[T], neo4j.ResultSummary]:
-            nonlocal reading
-            reading = True
-            return await read(result)
+        async def read(result: neo4j.AsyncResult) -> tuple[list[T], neo4j.ResultSummary]:
+            return [each(record) async for record in result], await result.consume()
 
         try:
             async with self._slots or contextlib.nullcontext():
                 start = time.perf_counter()  # after waiting for a slot
-                rows, summary = await self.auto_commit_read(name, neo4j.Query(query.text),
-                                                            params, mode, read_marked)
+                rows, summary = await self.auto_commit_read(
+                    name, neo4j.Query(query.text), params, self.access_mode(query), read)
         except (Neo4jError, DriverError) as err:
             if log_failure:
                 log.error("graph_layer: query %s failed: %s", name, err)
             raise DatabaseError(f"cypher/{name}.cypher failed: {err}") from err
-        except UnicodeEncodeError as err:  # a lone surrogate: refused while packing, unsent
-            if reading:
-                raise
-            raise InvalidInputError(f"cypher/{name}.cypher: a value is not valid UTF-8: {err}") \
-                from err
-        except OverflowError as err:  # an integer beyond 64 bits: refused while packing, unsent
-            if reading:  # e.g. run_mapped's mapping of a value read back
-                raise
-            raise InvalidInputError(f"cypher/{name}.cypher: a value is out of range: {err}") \
-                from err
         if timing_log.isEnabledFor(logging.DEBUG):
             _log_timing(name, len(rows), summary, start)
         return rows

@@ -174,29 +174,27 @@ class Neo4jDataLayer(BaseDataLayer):
                 self._schema_ready = True
         return self._version
 
-    async def _run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def _ready(self) -> Executor:
+        """The executor, once the schema is applied (checked without the lock once it is)."""
         if not self._schema_ready:
             await self._apply_schema()
-        return await self.executor.run(name, **params)
+        return self.executor
+
+    async def _run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return await (await self._ready()).run(name, **params)
 
     async def _run_mapped(self, name: str, map_row: Callable[[dict[str, Any]], _T],
                           **params: Any) -> list[_T]:
-        if not self._schema_ready:
-            await self._apply_schema()
-        return await self.executor.run_mapped(name, map_row, **params)
+        return await (await self._ready()).run_mapped(name, map_row, **params)
 
     async def _run_row(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
-        if not self._schema_ready:
-            await self._apply_schema()
-        return await self.executor.run_row(name, row)
+        return await (await self._ready()).run_row(name, row)
 
     async def _after_writes(self, name: str, key: str | None = None, value: object = None
                             ) -> None:
         """Wait for the rows of query ``name`` given so far (see ``Executor.writes_settled``);
         after the schema setup, behind which the first writes may still wait."""
-        if not self._schema_ready:
-            await self._apply_schema()
-        await self.executor.writes_settled(name, key, value)
+        await (await self._ready()).writes_settled(name, key, value)
 
     async def close(self) -> None:
         """Wait (up to ``purge.CLOSE_WAIT_S``) for the background purge of deleted threads,

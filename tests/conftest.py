@@ -164,6 +164,13 @@ async def query(driver: AsyncDriver, cypher: str, **params: object) -> list[dict
     return [r.data() for r in records]
 
 
+async def thread_content(driver: AsyncDriver, thread_id: str) -> object:
+    """How many steps, elements and feedback of a thread are in the graph."""
+    rows = await query(driver, "MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) "
+                               "AND n.threadId = $t RETURN count(n) AS n", t=thread_id)
+    return rows[0]["n"]
+
+
 async def clear_plans(driver: AsyncDriver) -> int:
     """Empty the server's query caches; how many plans they held."""
     said = str((await query(driver, "CALL db.clearQueryCaches()"))[0]["value"])

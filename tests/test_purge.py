@@ -14,22 +14,13 @@ import pytest
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from neo4j import AsyncDriver, RoutingControl
 
-from graph_layer import Neo4jDataLayer, NotFoundError, purge, queries
+from graph_layer import Neo4jDataLayer, NotFoundError, purge, queries, write_rows
 from graph_layer.analytics import AnalyticsDB
-from graph_layer.convert import iso_utc, utc_now
 from graph_layer.errors import DatabaseError
-from tests.conftest import query
+from tests.conftest import query, thread_content
 from tests.factories import make_thread, make_user, message, new_id, step
 
 pytestmark = pytest.mark.asyncio
-
-CONTENT = ("MATCH (n) WHERE (n:Step OR n:Element OR n:Feedback) AND n.threadId = $t "
-           "RETURN count(n) AS n")
-
-
-async def _content(driver: AsyncDriver, thread_id: str) -> object:
-    return (await query(driver, CONTENT, t=thread_id))[0]["n"]
-
 
 async def _conversation(layer: Neo4jDataLayer, user_id: str, name: str
                         ) -> dict[str, str]:
@@ -54,7 +45,7 @@ async def _delete_without_purge(layer: Neo4jDataLayer, *thread_ids: str) -> None
     """The call's own transaction, without the background purge that the call starts."""
     for thread_id in thread_ids:
         await layer.executor.run("thread/delete_thread", threadId=thread_id,
-                                 now=iso_utc(utc_now()))
+                                 now=write_rows.now())
 
 
 def _wrap_purge(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch,
@@ -93,7 +84,7 @@ async def test_nothing_of_a_deleted_thread_is_read_or_written_before_its_purge(
     kept = await _conversation(layer, user_id, "kept")
     doomed = await _conversation(layer, user_id, "doomed")
     await _delete_without_purge(layer, doomed["thread"])
-    assert await _content(driver, doomed["thread"]) == 6  # 4 steps, an element, a rating
+    assert await thread_content(driver, doomed["thread"]) == 6  # 4 steps, an element, a rating
     alice = ThreadFilter(userId=user_id)
     page = await layer.list_threads(Pagination(first=10), alice)
     assert [t["id"] for t in page.data] == [kept["thread"]]
@@ -112,12 +103,12 @@ async def test_nothing_of_a_deleted_thread_is_read_or_written_before_its_purge(
     await layer.delete_element(doomed["element"], doomed["thread"])
     await layer.delete_step(doomed["run"])
     await layer.create_step(message(doomed["thread"], 9, output="late"))
-    assert await _content(driver, doomed["thread"]) == 6
+    assert await thread_content(driver, doomed["thread"]) == 6
     # an analysis purges first: it counts the kept thread alone
     counts = analytics_db.frame("graph_counts").iloc[0].to_dict()
     assert counts == {"users": 1, "threads": 1, "steps": 4, "feedback": 1, "elements": 1}
-    assert await _content(driver, doomed["thread"]) == 0
-    assert await _content(driver, kept["thread"]) == 6
+    assert await thread_content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, kept["thread"]) == 6
     tomb = await query(driver, "MATCH (t:Thread {id: $t}) RETURN labels(t) AS labels, "
                                "keys(t) AS keys, COUNT { (t)--() } AS links", t=doomed["thread"])
     assert [(sorted(r["labels"]), sorted(r["keys"]), r["links"]) for r in tomb] == [
@@ -135,7 +126,7 @@ async def test_purge_frees_every_node_in_batches_and_counts_them(
     # per thread: two steps, two steps, then a step, the element and the rating (3 nodes)
     assert len(batches) == 9 and max(b for b in batches if b is not None) <= 3, batches
     for t in threads:
-        assert await _content(driver, t["thread"]) == 0
+        assert await thread_content(driver, t["thread"]) == 0
     assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
     assert await layer.purge_deleted() == 0
 
@@ -155,13 +146,13 @@ async def test_the_call_returns_before_its_purge_and_close_waits_for_it(
     gate = _gate(layer, monkeypatch)
     await layer.delete_thread(doomed["thread"])  # returns with its purge held
     assert await layer.get_thread(doomed["thread"]) is None
-    assert await _content(driver, doomed["thread"]) == 6
+    assert await thread_content(driver, doomed["thread"]) == 6
     closing = asyncio.create_task(layer.close())
     await asyncio.sleep(0.3)
     assert not closing.done()  # close() waits for the purge
     gate.set()
     await closing
-    assert await _content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, doomed["thread"]) == 0
     assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
 
 
@@ -174,7 +165,7 @@ async def test_setup_purges_what_an_earlier_process_left(
     later = Neo4jDataLayer(driver=driver, database=layer.settings.database)
     await later.setup()
     await later.close()
-    assert await _content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, doomed["thread"]) == 0
 
 
 async def test_steps_written_around_a_delete_leave_nothing_behind(
@@ -188,7 +179,7 @@ async def test_steps_written_around_a_delete_leave_nothing_behind(
     assert [r for r in results if isinstance(r, BaseException)] == []
     await layer.purge_deleted()
     assert await layer.get_thread(thread_id) is None
-    assert await _content(driver, thread_id) == 0
+    assert await thread_content(driver, thread_id) == 0
 
 
 async def test_two_processes_purging_at_once_free_each_node_once(
@@ -199,7 +190,7 @@ async def test_two_processes_purging_at_once_free_each_node_once(
     removed = await asyncio.gather(layer.purge_deleted(), other.purge_deleted())
     assert sum(removed) == 18
     for t in threads:
-        assert await _content(driver, t["thread"]) == 0
+        assert await thread_content(driver, t["thread"]) == 0
 
 
 async def test_deletes_and_a_rating_racing_on_a_live_thread_each_find_their_node_again(
@@ -218,7 +209,7 @@ async def test_deletes_and_a_rating_racing_on_a_live_thread_each_find_their_node
             and not isinstance(r, NotFoundError)] == []
     thread = await layer.get_thread(c["thread"])
     assert thread is not None and [s["type"] for s in thread["steps"]] == ["user_message"]
-    assert await _content(driver, c["thread"]) == 1
+    assert await thread_content(driver, c["thread"]) == 1
 
 
 async def test_writes_racing_the_purge_fail_nothing_and_revive_nothing(
@@ -235,7 +226,7 @@ async def test_writes_racing_the_purge_fail_nothing_and_revive_nothing(
     assert [r for r in results if isinstance(r, BaseException)] == []
     await layer.purge_deleted()
     for c in convs:
-        assert await _content(driver, c["thread"]) == 0
+        assert await thread_content(driver, c["thread"]) == 0
         assert await layer.get_thread(c["thread"]) is None
     assert await query(driver, "MATCH (t:Purge) RETURN count(t) AS n") == [{"n": 0}]
 
@@ -257,13 +248,13 @@ async def test_a_failed_background_purge_is_logged_and_the_next_one_takes_it(
     await layer.delete_thread(doomed["thread"])
     await layer._purger.wait()
     assert "purging deleted threads failed" in caplog.text and "server away" in caplog.text
-    assert await _content(driver, doomed["thread"]) == 6  # still there, still labelled
+    assert await thread_content(driver, doomed["thread"]) == 6  # still there, still labelled
     assert await query(driver, "MATCH (t:Purge {id: $t}) RETURN count(t) AS n",
                        t=doomed["thread"]) == [{"n": 1}]
     await layer.delete_thread(other["thread"])  # its purge takes both
     await layer.close()
-    assert await _content(driver, doomed["thread"]) == 0
-    assert await _content(driver, other["thread"]) == 0
+    assert await thread_content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, other["thread"]) == 0
     failures.append(DatabaseError("cypher/x.cypher failed: server away"))
     with pytest.raises(DatabaseError):
         await layer.purge_deleted()  # asked directly, the error is raised
@@ -287,8 +278,8 @@ async def test_a_delete_during_a_failing_purge_gets_another_pass(
     await layer.delete_thread(second["thread"])  # asks for another pass meanwhile
     release.set()
     await layer._purger.wait()
-    assert await _content(driver, first["thread"]) == 0
-    assert await _content(driver, second["thread"]) == 0
+    assert await thread_content(driver, first["thread"]) == 0
+    assert await thread_content(driver, second["thread"]) == 0
     assert "purging deleted threads failed; trying again now" in caplog.text  # not swallowed
 
 
@@ -314,9 +305,9 @@ async def test_a_failed_background_purge_tries_again_on_its_own(
     _wrap_purge(layer, monkeypatch, before=away_three_times)
     await layer.delete_thread(doomed["thread"])
     deadline = time.monotonic() + 30
-    while await _content(driver, doomed["thread"]) and time.monotonic() < deadline:
+    while await thread_content(driver, doomed["thread"]) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    assert await _content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, doomed["thread"]) == 0
     purging = [r for r in caplog.records if "purging deleted threads" in r.getMessage()]
     logged = [r.getMessage() for r in purging]
     assert [m.rsplit(" in ", 1)[1] for m in logged] == ["0.2 s", "0.3 s", "0.3 s"]
@@ -356,7 +347,7 @@ async def test_close_cancels_a_failed_purges_wait_to_try_again(
     monkeypatch.undo()  # the real purge query again
     await layer.setup()  # a later start takes it
     await layer._purger.wait()
-    assert await _content(driver, doomed["thread"]) == 0
+    assert await thread_content(driver, doomed["thread"]) == 0
 
 
 async def test_a_refused_write_is_not_tried_again(
@@ -398,7 +389,7 @@ async def test_an_analysis_by_a_user_that_may_not_write_skips_the_purge(
         assert counts["threads"] == 0 and counts["steps"] == 4  # counted: not purged
     warned = [r.getMessage() for r in caplog.records if "are not purged" in r.getMessage()]
     assert len(warned) == 1 and "AccessMode" in warned[0]  # tried and said once
-    assert await _content(driver, doomed["thread"]) == 6
+    assert await thread_content(driver, doomed["thread"]) == 6
 
 
 @pytest.fixture(autouse=True)

@@ -136,10 +136,10 @@ async def test_a_long_thread_comes_back_whole_from_rows_of_steps(
     user_id = await make_user(layer)
     thread_id = new_id()
     await layer.update_thread(thread_id, name="long", user_id=user_id)
-    turns = [(message(thread_id, 2 * i, output=f"question {i}"),) for i in range(115)]
+    questions = [message(thread_id, 2 * i, output=f"question {i}") for i in range(115)]
     runs = [step(thread_id, 2 * i + 1, kind="run", name="on_message", parent_id=m["id"])
-            for i, (m,) in enumerate(turns)]
-    await asyncio.gather(*(layer.create_step(s) for s in [m for (m,) in turns] + runs))
+            for i, m in enumerate(questions)]
+    await asyncio.gather(*(layer.create_step(s) for s in questions + runs))
     rated = runs[::40]
     for i, run in enumerate(rated):
         await layer.upsert_feedback(Feedback(forId=run["id"], value=i % 2, comment=f"c{i}"))
@@ -148,8 +148,7 @@ async def test_a_long_thread_comes_back_whole_from_rows_of_steps(
             id=new_id(), threadId=thread_id, forId=run["id"], type="text", name="note",
             display="inline", mime="text/plain", url="https://example.com/n.txt"))
 
-    records, _, _ = await driver.execute_query(
-        queries.get("thread/get_thread").text, {"threadId": thread_id}, database_="neo4j")
+    records = await query(driver, queries.get("thread/get_thread").text, threadId=thread_id)
     assert sorted(len(r["steps"]) for r in records) == [30, 100, 100]
     heads = [r for r in records if r["thread"] is not None]
     assert len(heads) == 1 and len(heads[0]["elements"]) == 3
@@ -158,7 +157,7 @@ async def test_a_long_thread_comes_back_whole_from_rows_of_steps(
 
     thread = await layer.get_thread(thread_id)
     assert thread is not None and thread["userId"] == user_id
-    expected = [s["id"] for pair in zip([m for (m,) in turns], runs, strict=True) for s in pair]
+    expected = [s["id"] for pair in zip(questions, runs, strict=True) for s in pair]
     assert [s["id"] for s in thread["steps"]] == expected  # each once, createdAt order
     rating = {s["id"]: s.get("feedback") for s in thread["steps"]}
     for i, run in enumerate(rated):
@@ -168,8 +167,7 @@ async def test_a_long_thread_comes_back_whole_from_rows_of_steps(
 
     empty = new_id()
     await layer.update_thread(empty, name="empty", user_id=user_id)
-    records, _, _ = await driver.execute_query(
-        queries.get("thread/get_thread").text, {"threadId": empty}, database_="neo4j")
+    records = await query(driver, queries.get("thread/get_thread").text, threadId=empty)
     assert [(r["steps"], r["elements"]) for r in records] == [([], [])]
     got = await layer.get_thread(empty)
     assert got is not None and got["steps"] == [] and got["elements"] == []
