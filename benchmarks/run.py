@@ -10,11 +10,12 @@ import shlex
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chainlit.context import context_var
 
@@ -32,6 +33,7 @@ from benchmarks.report import markdown, rows
 from graph_layer.context import use_http_context
 
 log = logging.getLogger("benchmarks")
+P = TypeVar("P")
 
 
 @dataclass
@@ -41,10 +43,13 @@ class Plan:
     mode: str
     chat_turns: int
     single_rounds: int  # conversations of the one-session chat line, one after the other
+    wave_rounds: int  # waves of the 20-session chat line, one after the other
     sidebar_sizes: tuple[int, ...]
     resume_sizes: tuple[int, ...]
     delete_reps: int
     reps: int
+    resume_reps: int  # recorded calls of each resume line, in resume_rounds rounds
+    resume_rounds: int
     budget_s: float
     floor_reps: int
     scale: tuple[int, ...]
@@ -52,14 +57,17 @@ class Plan:
     warmup_s: float  # cap on each layer's warm-up
     scale_reps: int  # recorded calls of each scale line (the search: half)
     scale_settle_s: float  # unrecorded rounds of a scale point's calls for this long first
+    scale_rounds: int  # the recorded calls of a scale point, in rounds of every layer
 
 
-QUICK = Plan("quick", chat_turns=2, single_rounds=3, sidebar_sizes=(1000,),
-             resume_sizes=(20, 200, 2000), delete_reps=1, reps=10, budget_s=3.0, floor_reps=30,
-             scale=(), warmup_rounds=6, warmup_s=60.0, scale_reps=10, scale_settle_s=5.0)
-FULL = Plan("full", chat_turns=4, single_rounds=10, sidebar_sizes=(1000, 10000),
-            resume_sizes=(20, 200, 2000), delete_reps=2, reps=20, budget_s=8.0, floor_reps=100,
-            scale=(), warmup_rounds=93, warmup_s=240.0, scale_reps=60, scale_settle_s=20.0)
+QUICK = Plan("quick", chat_turns=2, single_rounds=3, wave_rounds=1, sidebar_sizes=(1000,),
+             resume_sizes=(20, 200, 2000), delete_reps=1, reps=10, resume_reps=10,
+             resume_rounds=2, budget_s=3.0, floor_reps=30, scale=(), warmup_rounds=6,
+             warmup_s=60.0, scale_reps=10, scale_settle_s=5.0, scale_rounds=2)
+FULL = Plan("full", chat_turns=4, single_rounds=20, wave_rounds=3, sidebar_sizes=(1000, 10000),
+            resume_sizes=(20, 200, 2000), delete_reps=2, reps=20, resume_reps=40,
+            resume_rounds=5, budget_s=8.0, floor_reps=100, scale=(), warmup_rounds=93,
+            warmup_s=240.0, scale_reps=60, scale_settle_s=20.0, scale_rounds=5)
 
 
 def free_port() -> int:
@@ -68,15 +76,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _settle_then_record(rec: wl.Recorder, reps: int, seconds: float
-                        ) -> Iterator[tuple[wl.Recorder, int]]:
-    """The passes of a scale point's calls: one unrecorded pass of one call each, more until
-    ``seconds`` have passed, then ``reps`` calls recorded into ``rec``."""
-    unrecorded, until = wl.Recorder(), time.monotonic() + seconds
-    yield unrecorded, 1
+def _unrecorded_passes(seconds: float) -> Iterator[wl.Recorder]:
+    """The unrecorded passes of a scale point's calls before the recorded ones: one, then
+    more until ``seconds`` have passed."""
+    until = time.monotonic() + seconds
+    yield wl.Recorder()
     while time.monotonic() < until:
-        yield unrecorded, 1
-    yield rec, reps
+        yield wl.Recorder()
+
+
+def in_turns(peers: Sequence[P], rounds: int) -> Iterator[tuple[int, P]]:
+    """(round, peer) for ``rounds`` rounds of every peer, each round starting one peer later:
+    a line measured in rounds spreads each layer's calls over the line's whole time, so a slow
+    moment of the host or of a server's background work falls on every layer alike, and no
+    layer always follows the same one."""
+    for r in range(rounds):
+        for k in range(len(peers)):
+            yield r, peers[(r + k) % len(peers)]
 
 
 async def _settle(peers: list[Peer]) -> None:
@@ -131,9 +147,10 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                                           documented_only))
 
     rec = wl.Recorder()
-    meta = {"mode": plan.mode, "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": _machine(), "command": " ".join(shlex.quote(a) for a in sys.argv),
-            "layers": [p.name for p in peers], "plan": plan.__dict__}
+    meta: dict[str, Any] = {
+        "mode": plan.mode, "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(), "command": " ".join(shlex.quote(a) for a in sys.argv),
+        "layers": [p.name for p in peers], "plan": plan.__dict__}
     try:
         # background data, the same rows in each layer's own schema
         world = ds.Dataset()
@@ -144,8 +161,8 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             world.extend(part)
             order = [t.id for t in sorted(part.threads, key=lambda t: t.last_activity,
                                           reverse=True)]
-            hits = {t.id for t in part.threads if ds.SEARCH_WORD in t.name}
-            expected[n] = (order, [t for t in order if t in hits])
+            matching = {t.id for t in part.threads if ds.SEARCH_WORD in t.name}
+            expected[n] = (order, [t for t in order if t in matching])
         convs = {}
         for n in plan.resume_sizes:
             conv = ds.conversation("resume-user", f"resume-{n}", n, ds.BASE_TIME)
@@ -186,19 +203,24 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             log.info("%s: warmed up with %d rounds, %d calls in %.1fs", peer.name, done, made,
                      took)
         await _settle(peers)
-        for peer in peers:
-            if peer.has_floor:
-                await wl.floor(peer, rec, plan.floor_reps)
-        for sessions, rounds in ((1, plan.single_rounds), (20, 1)):
+        # The chat lines in rounds of one conversation (one session) or one wave (twenty) of
+        # each layer in turn; each one-session round measures the floor first, so the floor is
+        # taken at the moments the writes are.
+        for sessions, rounds in ((1, plan.single_rounds), (20, plan.wave_rounds)):
             workload = wl.chat_workload(sessions, plan.chat_turns, rounds)
+            before = {peer.name: await peer.counts() for peer in peers}
+            added: dict[str, Counter[str]] = {peer.name: Counter() for peer in peers}
+            for r, peer in in_turns(peers, rounds):
+                log.info("%s, round %d: %s", workload, r + 1, peer.name)
+                if sessions == 1 and peer.has_floor:
+                    await wl.floor(peer, rec, max(1, plan.floor_reps // rounds))
+                added[peer.name].update(await wl.chat(peer, rec, sessions, plan.chat_turns,
+                                                      f"{sessions}-{r}", workload=workload))
             for peer in peers:
-                log.info("%s: %s", workload, peer.name)
-                before = await peer.counts()
-                added = await wl.chat(peer, rec, sessions, plan.chat_turns, f"{sessions}", rounds)
                 after = await peer.counts()
-                delta = {k: after[k] - before[k] for k in after}
-                rec.finding(peer.name, workload, delta == added,
-                            f"rows added {delta}, expected {added}")
+                delta = {k: after[k] - before[peer.name][k] for k in after}
+                rec.finding(peer.name, workload, delta == dict(added[peer.name]),
+                            f"rows added {delta}, expected {dict(added[peer.name])}")
         await _settle(peers)  # what the chat writes left in the background
         for n in plan.sidebar_sizes:
             order, hits = expected[n]
@@ -212,28 +234,40 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
                                      max_pages=pages)
         await _settle(peers)
         for n, conv in convs.items():
-            for peer in peers:
-                log.info("resume %d: %s", n, peer.name)
-                for recorder, reps in ((wl.Recorder(), 1), (rec, plan.reps)):
-                    await wl.resume(peer, recorder, conv.threads[0].id, len(conv.steps),
-                                    len(conv.elements), len(conv.feedbacks), reps,
-                                    plan.budget_s, f"{n} steps")
+            shape = (conv.threads[0].id, len(conv.steps), len(conv.elements), len(conv.feedbacks))
+            for peer in peers:  # one unrecorded call each first, as in the sidebar
+                await wl.resume(peer, wl.Recorder(), *shape, 1, plan.budget_s, f"{n} steps")
+            for r, peer in in_turns(peers, plan.resume_rounds):
+                log.info("resume %d, round %d: %s", n, r + 1, peer.name)
+                await wl.resume(peer, rec, *shape, plan.resume_reps // plan.resume_rounds,
+                                plan.budget_s / plan.resume_rounds, f"{n} steps")
         doomed_rows = {"threads": len(doomed), "steps": 0, "elements": 0, "feedbacks": 0}
         for conv in world_doomed:
             doomed_rows["steps"] += len(conv.steps)
             doomed_rows["elements"] += len(conv.elements)
             doomed_rows["feedbacks"] += len(conv.feedbacks)
+        before = {peer.name: await peer.counts() for peer in peers}
+        for r, peer in in_turns(peers, len(doomed)):  # one delete of each layer in turn
+            await wl.delete(peer, rec, [doomed[r]], "2000 steps")
         for peer in peers:
-            before = await peer.counts()
-            await wl.delete(peer, rec, doomed, "2000 steps")
             after = await peer.counts()
-            removed = {k: before[k] - after[k] for k in after}
+            removed = {k: before[peer.name][k] - after[k] for k in after}
             rec.finding(peer.name, "delete 2000 steps", removed == doomed_rows,
                         f"rows removed {removed}, expected {doomed_rows}")
         for peer in peers:
             final = await peer.counts()
             rec.finding(peer.name, "rows after run", True, f"{final}")
         # scale: more background threads, then the 1k sidebar page and the 200-step resume again
+        resume = convs[plan.resume_sizes[1]]
+
+        async def scale_calls(peer: Peer, recorder: wl.Recorder, reps: int, at: str) -> None:
+            with wl.server_times(recorder, peer, f" {at}"):
+                await wl.sidebar(peer, recorder, sidebar_users[first], *expected[first], reps,
+                                 plan.budget_s, f"{first // 1000}k {at}", max_pages=0)
+                await wl.resume(peer, recorder, resume.threads[0].id, len(resume.steps),
+                                len(resume.elements), len(resume.feedbacks), reps,
+                                plan.budget_s, f"{plan.resume_sizes[1]} steps {at}")
+
         loaded = 0
         for target in plan.scale:
             extra = ds.background(target - loaded, ds.BASE_TIME + timedelta(days=400), loaded)
@@ -243,24 +277,20 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             # after every load: a layer's load leaves background work (autovacuum, index
             # updates) that would otherwise run while the layers loaded before it are measured
             await _settle(peers)
-            n, conv = plan.sidebar_sizes[0], convs[plan.resume_sizes[1]]
-            order, hits = expected[n]
             at = f"@ +{target // 1000}k background"
             for peer in peers:
-                # Unrecorded rounds of the calls first, for scale_settle_s: the load moved the
+                # Unrecorded passes of the calls first, for scale_settle_s: the load moved the
                 # statistics (a query the server re-plans on its next call is not what a user
                 # then sees), and for some seconds after a bulk load every call is slower
                 # (benchmarks.after_load). Databases grow by bulk loads only here.
-                for recorder, reps in _settle_then_record(rec, plan.scale_reps,
-                                                          plan.scale_settle_s):
-                    with wl.server_times(recorder, peer, f" {at}"):
-                        await wl.sidebar(peer, recorder, sidebar_users[n], order, hits, reps,
-                                         plan.budget_s, f"{n // 1000}k {at}", max_pages=0)
-                        await wl.resume(peer, recorder, conv.threads[0].id, len(conv.steps),
-                                        len(conv.elements), len(conv.feedbacks), reps,
-                                        plan.budget_s, f"{plan.resume_sizes[1]} steps {at}")
-                if peer.has_floor:  # the control: the smallest calls, at the same moment
-                    await wl.floor(peer, rec, plan.floor_reps, f" {at}")
+                for recorder in _unrecorded_passes(plan.scale_settle_s):
+                    await scale_calls(peer, recorder, 1, at)
+            # Then the recorded calls in rounds, each layer in turn (change 29): the layer
+            # measured first would otherwise be the one nearest the loads' after-effects.
+            for _, peer in in_turns(peers, plan.scale_rounds):
+                await scale_calls(peer, rec, plan.scale_reps // plan.scale_rounds, at)
+                if peer.has_floor:  # the control: the smallest calls, at the same moments
+                    await wl.floor(peer, rec, plan.floor_reps // plan.scale_rounds, f" {at}")
         context_var.reset(token)
     finally:
         for peer in peers:

@@ -66,27 +66,35 @@ class Recorder:
             if layer == Neo4jPeer.name:
                 raise
             log.warning("bench: %s %s raised %r", layer, call, err)
-            self.finding(layer, workload, False, f"{call} raised {type(err).__name__}: {err}")
-            self.raised.append(self.findings[-1])
+            self.raised.append(self.finding(layer, workload, False,
+                                            f"{call} raised {type(err).__name__}: {err}"))
 
-    def finding(self, layer: str, workload: str, ok: bool, what: str) -> None:
-        self.findings.append({"layer": layer, "workload": workload, "ok": ok, "what": what})
+    def finding(self, layer: str, workload: str, ok: bool, what: str) -> dict[str, Any]:
+        """Record a finding once (a workload run in rounds finds the same thing each round)."""
+        entry = {"layer": layer, "workload": workload, "ok": ok, "what": what}
+        if entry not in self.findings:
+            self.findings.append(entry)
+        return entry
 
     def close_workload(self, workload: str, layer: str, wall: float) -> None:
+        """Add ``wall`` seconds to the workload's time for ``layer`` (a workload run in rounds
+        is closed once per round) and count every call it has recorded so far."""
         lines = [ln for ln in self.lines.values() if ln.workload == workload and ln.layer == layer]
         total = sum(len(ln.ms) for ln in lines)
         for ln in lines:
-            ln.wall_s, ln.calls = wall, total
+            ln.wall_s += wall
+            ln.calls = total
 
 
 # -- chat -------------------------------------------------------------------------------------
 
 async def chat(peer: Peer, rec: Recorder, sessions: int, turns: int, tag: str,
-               rounds: int = 1) -> dict[str, int]:
+               rounds: int = 1, workload: str | None = None) -> dict[str, int]:
     """``rounds`` waves, one after the other, of ``sessions`` concurrent conversations of
     ``turns`` turns of Chainlit's call pattern (more rounds: more samples of the calls made
-    once per conversation); returns the rows they should have added."""
-    workload = chat_workload(sessions, turns, rounds)
+    once per conversation), recorded as ``workload`` (by default ``chat_workload``'s name);
+    returns the rows they should have added. ``tag`` names the users: a new one per call."""
+    workload = workload or chat_workload(sessions, turns, rounds)
     layer = peer.layer
     name = peer.name
 
@@ -360,9 +368,9 @@ async def floor(peer: Peer, rec: Recorder, reps: int, label: str = "") -> None:
     calls = {"trivial read": lambda i: peer.floor_read(), "trivial write tx": peer.floor_write,
              **await peer.floor_extras()}
     for call, fn in ((f"{call}{label}", fn) for call, fn in calls.items()):
-        workload = "floor"
+        line = rec.line("floor", call, name)
         start = time.perf_counter()
         for i in range(reps):
-            await rec.timed(workload, call, name, fn(i))
-        rec.line(workload, call, name).wall_s = time.perf_counter() - start
-        rec.line(workload, call, name).calls = reps
+            await rec.timed("floor", call, name, fn(i))
+        line.wall_s += time.perf_counter() - start  # measured in rounds: the rounds' sum
+        line.calls = len(line.ms)

@@ -1,0 +1,66 @@
+"""The benchmark's rounds (``graph-layer bench``): every layer in turn, and each line's figures
+taken over all of its rounds. No database: this is the benchmark's own bookkeeping."""
+
+from __future__ import annotations
+
+import asyncio
+
+from benchmarks.report import rows
+from benchmarks.run import in_turns
+from benchmarks.workloads import Recorder, floor
+
+
+def test_every_layer_comes_once_a_round_and_each_round_starts_one_layer_later() -> None:
+    assert list(in_turns(["a", "b", "c"], 4)) == [
+        (0, "a"), (0, "b"), (0, "c"),
+        (1, "b"), (1, "c"), (1, "a"),
+        (2, "c"), (2, "a"), (2, "b"),
+        (3, "a"), (3, "b"), (3, "c"),
+    ]
+    assert list(in_turns(["a"], 2)) == [(0, "a"), (1, "a")]
+
+
+async def test_a_line_in_rounds_adds_up_its_rounds_time_and_calls() -> None:
+    rec = Recorder()
+    for wall in (0.5, 0.25):  # two rounds of three calls
+        for _ in range(3):
+            await rec.timed("resume", "get_thread", "L", asyncio.sleep(0))
+        rec.close_workload("resume", "L", wall)
+    line = rec.line("resume", "get_thread", "L")
+    assert (len(line.ms), line.calls, line.wall_s) == (6, 6, 0.75)
+    [row] = rows(rec)
+    assert row["workload_calls_per_s"] == 8.0
+
+
+def test_a_finding_made_again_in_a_later_round_is_kept_once() -> None:
+    rec = Recorder()
+    first = rec.finding("L", "resume 20 steps", True, "20/20 steps")
+    assert rec.finding("L", "resume 20 steps", True, "20/20 steps") == first
+    assert rec.findings == [first]
+    rec.finding("L", "resume 20 steps", False, "19/20 steps")  # a different finding is kept
+    assert [f["ok"] for f in rec.findings] == [True, False]
+
+
+class _Database:
+    """What ``floor`` calls on a peer: a database's two smallest calls, doing nothing here."""
+
+    database = "db"
+
+    async def floor_read(self) -> None:
+        await asyncio.sleep(0)
+
+    async def floor_write(self, value: int) -> None:
+        await asyncio.sleep(0)
+
+    async def floor_extras(self) -> dict[str, object]:
+        return {}
+
+
+async def test_the_floor_measured_in_rounds_keeps_every_rounds_calls() -> None:
+    rec, db = Recorder(), _Database()
+    await floor(db, rec, 3)  # type: ignore[arg-type]
+    await floor(db, rec, 2)  # type: ignore[arg-type]
+    for call in ("trivial read", "trivial write tx"):
+        line = rec.line("floor", call, "db")
+        assert (len(line.ms), line.calls) == (5, 5)
+        assert line.wall_s >= sum(line.ms) / 1000
