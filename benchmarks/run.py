@@ -290,7 +290,8 @@ async def run(plan: Plan, workdir: Path, layers: set[str], pg_port: int, out: Pa
             for _, peer in in_turns(peers, plan.scale_rounds):
                 await scale_calls(peer, rec, plan.scale_reps // plan.scale_rounds, at)
                 if peer.has_floor:  # the control: the smallest calls, at the same moments
-                    await wl.floor(peer, rec, plan.floor_reps // plan.scale_rounds, f" {at}")
+                    await wl.floor(peer, rec, max(1, plan.floor_reps // plan.scale_rounds),
+                                   f" {at}")
         context_var.reset(token)
     finally:
         for peer in peers:

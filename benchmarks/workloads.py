@@ -43,6 +43,7 @@ class Recorder:
     lines: dict[tuple[str, str, str], Line] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     raised: list[dict[str, Any]] = field(default_factory=list)  # the findings of ``fired``
+    walls: dict[tuple[str, str], float] = field(default_factory=dict)  # (workload, layer): s
 
     def line(self, workload: str, call: str, layer: str) -> Line:
         key = (workload, call, layer)
@@ -78,12 +79,13 @@ class Recorder:
 
     def close_workload(self, workload: str, layer: str, wall: float) -> None:
         """Add ``wall`` seconds to the workload's time for ``layer`` (a workload run in rounds
-        is closed once per round) and count every call it has recorded so far."""
+        is closed once per round) and give each of its lines that time and every call it has
+        recorded so far (a line first seen in a later round, too)."""
+        self.walls[workload, layer] = self.walls.get((workload, layer), 0.0) + wall
         lines = [ln for ln in self.lines.values() if ln.workload == workload and ln.layer == layer]
         total = sum(len(ln.ms) for ln in lines)
         for ln in lines:
-            ln.wall_s += wall
-            ln.calls = total
+            ln.wall_s, ln.calls = self.walls[workload, layer], total
 
 
 # -- chat -------------------------------------------------------------------------------------

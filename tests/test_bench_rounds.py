@@ -32,6 +32,20 @@ async def test_a_line_in_rounds_adds_up_its_rounds_time_and_calls() -> None:
     assert row["workload_calls_per_s"] == 8.0
 
 
+async def test_a_line_first_seen_in_a_later_round_gets_the_earlier_rounds_time() -> None:
+    """A call that failed in the first round (a peer's write that raised) has no line until a
+    later round: the line's time is still the whole workload's."""
+    rec = Recorder()
+    await rec.timed("chat", "create_step", "L", asyncio.sleep(0))
+    rec.close_workload("chat", "L", 0.5)
+    for call in ("create_step", "upsert_feedback"):
+        await rec.timed("chat", call, "L", asyncio.sleep(0))
+    rec.close_workload("chat", "L", 0.5)
+    late = rec.line("chat", "upsert_feedback", "L")
+    assert (late.wall_s, late.calls) == (1.0, 3)
+    assert rec.line("chat", "create_step", "L").wall_s == 1.0
+
+
 def test_a_finding_made_again_in_a_later_round_is_kept_once() -> None:
     rec = Recorder()
     first = rec.finding("L", "resume 20 steps", True, "20/20 steps")
