@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -96,8 +97,12 @@ def normalise(element: Any, default_thread_id: str | None) -> ElementWrite:
 
 
 def object_key(thread_id: str, element_id: str) -> str:
-    """Where an element's bytes live in storage; ids are quoted so no id can escape its folder."""
-    return f"threads/{quote(thread_id, safe='')}/files/{quote(element_id, safe='')}"
+    """Where one upload of an element's bytes goes in storage: a new key for each upload, so
+    a write that fails never leaves the element pointing at bytes it replaced or removed (the
+    layer deletes the key it replaced once the write has committed). Ids are quoted so no id
+    can escape its folder."""
+    return (f"threads/{quote(thread_id, safe='')}/files/{quote(element_id, safe='')}/"
+            f"{secrets.token_hex(8)}")
 
 
 async def upload(storage: BaseStorageClient, write: ElementWrite) -> str | None:

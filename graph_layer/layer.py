@@ -429,11 +429,18 @@ class Neo4jDataLayer(BaseDataLayer):
         try:
             result = await self._run_row("element/upsert_element", write_rows.element_row(write))
         except Exception:
-            if key:
+            if key:  # the element, if it existed, still points at its earlier file
                 await elements.delete_files(self.storage_client, [key])
             raise
         status, owner = result["status"], result["elementThreadId"]
-        if status == "ok" and owner != write.thread_id:
+        stored = status == "ok" and owner == write.thread_id
+        previous = result["previousKey"]
+        if key and not stored:  # a deleted thread's, or another thread's element: unused
+            await elements.delete_files(self.storage_client, [key])
+        elif key and previous not in (None, key):
+            # the file this write replaced (the same key: a retry of a write that committed)
+            await elements.delete_files(self.storage_client, [previous])
+        if status == "ok" and not stored:
             raise OwnershipError(
                 f"element {write.element_id} belongs to thread {owner}, not {write.thread_id}"
             )

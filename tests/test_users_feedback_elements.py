@@ -15,6 +15,7 @@ from neo4j import AsyncDriver
 
 from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
 from graph_layer.convert import utc_now
+from graph_layer.errors import DatabaseError
 from graph_layer.storage import LocalFileStorageClient
 from tests.conftest import query
 from tests.factories import make_user, message, new_id, step
@@ -106,6 +107,49 @@ async def test_element_bytes_are_copied_and_urls_resigned(
     assert not storage.path_for(got["objectKey"]).exists()
     await layer.delete_thread(thread_id)
     assert not storage.path_for(key).exists()
+
+
+async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
+    layer: Neo4jDataLayer, storage: LocalFileStorageClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer.storage_client = storage
+    thread_id = new_id()
+    msg = message(thread_id, 0)
+    await layer.create_step(msg)
+    element = {"id": new_id(), "threadId": thread_id, "forId": msg["id"], "type": "text",
+               "name": "notes", "display": "inline", "content": "one"}
+
+    async def key() -> str:
+        got = await layer.get_element(thread_id, element["id"])
+        assert got is not None and got["objectKey"]
+        return str(got["objectKey"])
+
+    def files_of(thread: str) -> list[str]:
+        folder = storage.root / "threads" / thread
+        return sorted(str(p.relative_to(storage.root)) for p in folder.rglob("*") if p.is_file())
+
+    await layer.create_element(element)
+    first = await key()
+    await layer.create_element(dict(element, content="two"))
+    second = await key()
+    assert second != first and storage.path_for(second).read_text() == "two"
+    assert files_of(thread_id) == [second, f"{second}.meta.json"]  # the replaced one is gone
+    # The write fails on the server after the upload (a database that does not exist): the
+    # element keeps the file it had, and the new upload is removed.
+    monkeypatch.setattr(layer.executor, "database", "no-such-database")
+    with pytest.raises(DatabaseError):
+        await layer.create_element(dict(element, content="three"))
+    monkeypatch.undo()
+    assert await key() == second and storage.path_for(second).read_text() == "two"
+    assert files_of(thread_id) == [second, f"{second}.meta.json"]
+    # Another thread's element id, or a deleted thread: nothing takes the upload, it goes.
+    elsewhere = new_id()
+    with pytest.raises(OwnershipError):
+        await layer.create_element(dict(element, threadId=elsewhere, content="four"))
+    assert files_of(elsewhere) == []
+    await layer.delete_thread(thread_id)
+    await layer.create_element(dict(element, id=new_id(), content="late"))
+    assert files_of(thread_id) == []
 
 
 async def test_element_dict_accepted_and_never_moves_thread(layer: Neo4jDataLayer) -> None:
