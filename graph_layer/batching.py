@@ -27,8 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from neo4j.exceptions import Neo4jError
@@ -210,6 +210,18 @@ class InFlight:
         finally:
             del self._calls[done]
             done.set_result(None)
+
+    @asynccontextmanager
+    async def in_turn(self, key: str) -> AsyncIterator[None]:
+        """``track``, once every call under ``key`` begun before this one has ended: the calls
+        on one key run one at a time, in the order they began."""
+        loop = asyncio.get_running_loop()
+        earlier = [done for done, k in self._calls.items()
+                   if k == key and done.get_loop() is loop]
+        with self.track(key):
+            if earlier:
+                await asyncio.wait(earlier)
+            yield
 
     async def settled(self, key: str | None = None) -> None:
         """Return once every call tracked so far (all, or those under ``key``) has ended."""

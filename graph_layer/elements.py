@@ -4,8 +4,8 @@ to the storage client, and resolve fresh read URLs."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -96,13 +96,14 @@ def normalise(element: Any, default_thread_id: str | None) -> ElementWrite:
     return ElementWrite(element_id, thread_id, for_id, props, path, content)
 
 
-def object_key(thread_id: str, element_id: str) -> str:
-    """Where one upload of an element's bytes goes in storage: a new key for each upload, so
-    a write that fails never leaves the element pointing at bytes it replaced or removed (the
-    layer deletes the key it replaced once the write has committed). Ids are quoted so no id
-    can escape its folder."""
-    return (f"threads/{quote(thread_id, safe='')}/files/{quote(element_id, safe='')}/"
-            f"{secrets.token_hex(8)}")
+def object_key(thread_id: str, element_id: str, data: bytes) -> str:
+    """Where an element's bytes go in storage: a key of their own for each content, so new
+    bytes never overwrite the file the element points at until its write has committed (the
+    layer then deletes the file it replaced), and the same bytes sent again are the same
+    write. Ids are quoted so no id can escape its folder."""
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return (f"threads/{quote(thread_id, safe='')}/files/"
+            f"{digest}-{quote(element_id, safe='')}")
 
 
 async def upload(storage: BaseStorageClient, write: ElementWrite) -> str | None:
@@ -118,7 +119,8 @@ async def upload(storage: BaseStorageClient, write: ElementWrite) -> str | None:
             ) from err
     if data is None:
         return None
-    key = object_key(write.thread_id, write.element_id)
+    key = object_key(write.thread_id, write.element_id,
+                     data.encode() if isinstance(data, str) else data)
     name = write.props.get("name", write.element_id).replace('"', "")
     await storage.upload_file(
         object_key=key,

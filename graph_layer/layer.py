@@ -414,7 +414,9 @@ class Neo4jDataLayer(BaseDataLayer):
     async def create_element(self, element: Element | ElementDict) -> None:
         """Upsert an element and copy its bytes to the storage client (when configured)."""
         write = elements.normalise(element, self._session_thread_id())
-        with self._element_writes.track(write.element_id):  # delete_element waits for it
+        # delete_element waits for it, and a later write of the same element runs after it:
+        # the file each write replaces is then never one a later write of it still needs
+        async with self._element_writes.in_turn(write.element_id):
             await self._create_element(write)
 
     async def _create_element(self, write: elements.ElementWrite) -> None:
@@ -429,8 +431,8 @@ class Neo4jDataLayer(BaseDataLayer):
         try:
             result = await self._run_row("element/upsert_element", write_rows.element_row(write))
         except Exception:
-            if key:  # the element, if it existed, still points at its earlier file
-                await elements.delete_files(self.storage_client, [key])
+            if key:
+                await self._drop_unless_in_use(write, key)
             raise
         status, owner = result["status"], result["elementThreadId"]
         stored = status == "ok" and owner == write.thread_id
@@ -438,12 +440,28 @@ class Neo4jDataLayer(BaseDataLayer):
         if key and not stored:  # a deleted thread's, or another thread's element: unused
             await elements.delete_files(self.storage_client, [key])
         elif key and previous not in (None, key):
-            # the file this write replaced (the same key: a retry of a write that committed)
+            # the file this write replaced (the same key: the same bytes again, or a retry of
+            # a write that committed)
             await elements.delete_files(self.storage_client, [previous])
         if status == "ok" and not stored:
             raise OwnershipError(
                 f"element {write.element_id} belongs to thread {owner}, not {write.thread_id}"
             )
+
+    async def _drop_unless_in_use(self, write: elements.ElementWrite, key: str) -> None:
+        """After a failed element write: remove its upload, unless the element already points
+        at that key (the same bytes as before). When even that cannot be read, the upload is
+        left in storage and its key logged."""
+        try:
+            rows = await self._run("element/get_element", threadId=write.thread_id,
+                                   elementId=write.element_id)
+        except Exception as err:  # the write's own error is the one raised
+            log.warning("graph_layer: element %s: its write failed and whether it already "
+                        "points at %s could not be read (%s); the file is left in storage",
+                        write.element_id, key, err)
+            return
+        if not rows or rows[0]["element"].get("objectKey") != key:
+            await elements.delete_files(self.storage_client, [key])
 
     async def get_element(self, thread_id: str, element_id: str) -> ElementDict | None:
         """The element if it belongs to ``thread_id``, with a fresh URL; else None."""

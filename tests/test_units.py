@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph_layer import InvalidInputError, QueryFileError, queries
+from graph_layer.batching import InFlight
 from graph_layer.convert import format_time, iso_utc, micros_iso, parse_time, to_json
 from graph_layer.cursor import decode, encode
 from graph_layer.records import STEP_COLUMNS, order_steps, step_from_columns
@@ -228,6 +229,33 @@ def test_base_commands_import_without_the_analytics_extra() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+async def test_calls_on_one_key_run_one_at_a_time_in_the_order_they_began() -> None:
+    """``InFlight.in_turn`` (a create_element waits for the same element's earlier ones, even
+    one that failed); a call on another key does not wait."""
+    flight = InFlight()
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def call(name: str, key: str) -> None:
+        async with flight.in_turn(key):
+            order.append(f"{name} in")
+            if name == "a":
+                await release.wait()
+                order.append("a out")
+                raise ValueError("a failed")
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(call("a", "e1"))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(call("b", "e1")), asyncio.create_task(call("c", "e2"))]
+    await asyncio.sleep(0.01)
+    assert order == ["a in", "c in", "c out"]
+    release.set()
+    results = await asyncio.gather(first, *later, return_exceptions=True)
+    assert order == ["a in", "c in", "c out", "a out", "b in", "b out"]
+    assert isinstance(results[0], ValueError) and results[1:] == [None, None]
 
 
 async def test_task_window_bounds_the_tasks_in_flight_and_waits_for_them() -> None:

@@ -7,13 +7,21 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import neo4j
 import pytest
 from chainlit.element import File, Text
 from chainlit.types import Feedback
 from chainlit.user import User
 from neo4j import AsyncDriver
 
-from graph_layer import InvalidInputError, Neo4jDataLayer, NotFoundError, OwnershipError
+from graph_layer import (
+    InvalidInputError,
+    Neo4jDataLayer,
+    NotFoundError,
+    OwnershipError,
+    elements,
+    queries,
+)
 from graph_layer.convert import utc_now
 from graph_layer.errors import DatabaseError
 from graph_layer.storage import LocalFileStorageClient
@@ -110,7 +118,8 @@ async def test_element_bytes_are_copied_and_urls_resigned(
 
 
 async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
-    layer: Neo4jDataLayer, storage: LocalFileStorageClient, monkeypatch: pytest.MonkeyPatch
+    layer: Neo4jDataLayer, storage: LocalFileStorageClient, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     layer.storage_client = storage
     thread_id = new_id()
@@ -128,25 +137,44 @@ async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
         folder = storage.root / "threads" / thread
         return sorted(str(p.relative_to(storage.root)) for p in folder.rglob("*") if p.is_file())
 
+    def stored(*keys: str) -> list[str]:
+        return sorted(name for k in keys for name in (k, f"{k}.meta.json"))
+
     await layer.create_element(element)
     first = await key()
     await layer.create_element(dict(element, content="two"))
     second = await key()
     assert second != first and storage.path_for(second).read_text() == "two"
-    assert files_of(thread_id) == [second, f"{second}.meta.json"]  # the replaced one is gone
-    # The write fails on the server after the upload (a database that does not exist): the
-    # element keeps the file it had, and the new upload is removed.
+    assert files_of(thread_id) == stored(second)  # the replaced one is gone
+    await layer.create_element(dict(element, content="two"))  # the same bytes: the same write
+    assert await key() == second and files_of(thread_id) == stored(second)
+    # The server refuses the write after the upload (run in read access mode, as for a user
+    # who may not write): the element keeps the file it had and the new upload is removed;
+    # the same bytes as before are the element's own file, which stays.
+    refused, mode = queries.get("element/upsert_element"), layer.executor.access_mode
+    monkeypatch.setattr(layer.executor, "access_mode",
+                        lambda q: neo4j.READ_ACCESS if q is refused else mode(q))
+    for content in ("three", "two"):
+        with pytest.raises(DatabaseError):
+            await layer.create_element(dict(element, content=content))
+        assert await key() == second and storage.path_for(second).read_text() == "two"
+        assert files_of(thread_id) == stored(second)
+    monkeypatch.undo()
+    # When the server cannot be reached at all, whether the element points at the upload
+    # cannot be read: the upload stays, and its key is logged.
     monkeypatch.setattr(layer.executor, "database", "no-such-database")
     with pytest.raises(DatabaseError):
-        await layer.create_element(dict(element, content="three"))
+        await layer.create_element(dict(element, content="four"))
     monkeypatch.undo()
-    assert await key() == second and storage.path_for(second).read_text() == "two"
-    assert files_of(thread_id) == [second, f"{second}.meta.json"]
+    unused = elements.object_key(thread_id, element["id"], b"four")
+    assert unused in caplog.text and files_of(thread_id) == stored(second, unused)
+    await elements.delete_files(storage, [unused])
     # Another thread's element id, or a deleted thread: nothing takes the upload, it goes.
     elsewhere = new_id()
     with pytest.raises(OwnershipError):
-        await layer.create_element(dict(element, threadId=elsewhere, content="four"))
+        await layer.create_element(dict(element, threadId=elsewhere, content="five"))
     assert files_of(elsewhere) == []
+    assert await key() == second and storage.path_for(second).read_text() == "two"
     await layer.delete_thread(thread_id)
     await layer.create_element(dict(element, id=new_id(), content="late"))
     assert files_of(thread_id) == []

@@ -22,7 +22,7 @@ from graph_layer.plan_ahead import samples
 from graph_layer.schema import schema_files
 from graph_layer.schema import statements as schema_statements
 from graph_layer.storage import LocalFileStorageClient
-from tests.conftest import Server
+from tests.conftest import Server, query
 from tests.factories import message, new_id
 from tests.reliability.graphcheck import dump
 
@@ -200,10 +200,14 @@ async def test_delete_user_removes_everything_of_theirs_only(
     def bobs(graph: list[str]) -> list[str]:
         return [line for line in graph if "bob" in line or any(t in line for t in bob_threads)]
 
+    async def files_of(user: str) -> list[Path]:  # where the user's elements keep their bytes
+        rows = await query(driver, "MATCH (e:Element) WHERE e.id IN $ids RETURN e.objectKey AS k",
+                           ids=[e for _, e in world["elements"][user]])
+        return [storage.path_for(row["k"]) for row in rows]
+
     before = await dump(driver)
-    alice_files = [storage.path_for(f"threads/{t}/files/{e}") for t, e in
-                   world["elements"]["alice"]]
-    assert all(p.is_file() for p in alice_files)
+    alice_files, bob_files = await files_of("alice"), await files_of("bob")
+    assert len(alice_files) == 3 and all(p.is_file() for p in alice_files)
     counts = await slayer.delete_user("alice")
     assert counts == {"threads": 3, "steps": 3, "elements": 3, "feedback": 3, "files": 3}
     after = await dump(driver)
@@ -216,8 +220,7 @@ async def test_delete_user_removes_everything_of_theirs_only(
     late = message(world["threads"]["alice"][0], 9.0, output="late write")
     await slayer.create_step(late)  # a session still open: the tombstone keeps it out
     assert await slayer.get_thread(world["threads"]["alice"][0]) is None
-    bob_files = [storage.path_for(f"threads/{t}/files/{e}") for t, e in world["elements"]["bob"]]
-    assert all(p.is_file() for p in bob_files)
+    assert bob_files and all(p.is_file() for p in bob_files)
 
 
 def test_user_delete_command(clean_db: Server, tmp_path: Path,
