@@ -119,8 +119,13 @@ async def upload(storage: BaseStorageClient, write: ElementWrite) -> str | None:
             ) from err
     if data is None:
         return None
-    key = object_key(write.thread_id, write.element_id,
-                     data.encode() if isinstance(data, str) else data)
+    if isinstance(data, str):  # stored as UTF-8, as the storage clients do
+        try:
+            data = data.encode()
+        except UnicodeEncodeError as err:
+            raise InvalidInputError(
+                f"element {write.element_id}: content is not valid UTF-8: {err}") from err
+    key = object_key(write.thread_id, write.element_id, data)
     name = write.props.get("name", write.element_id).replace('"', "")
     await storage.upload_file(
         object_key=key,

@@ -414,8 +414,13 @@ class Neo4jDataLayer(BaseDataLayer):
     async def create_element(self, element: Element | ElementDict) -> None:
         """Upsert an element and copy its bytes to the storage client (when configured)."""
         write = elements.normalise(element, self._session_thread_id())
-        # delete_element waits for it, and a later write of the same element runs after it:
-        # the file each write replaces is then never one a later write of it still needs
+        # In a task of its own, shielded: a cancelled caller's write goes on (as every write
+        # does) and keeps its turn until it ends. delete_element waits for it, and a later
+        # write of the same element runs after it, so the file a write replaces is never one a
+        # later write of the element still needs.
+        await asyncio.shield(asyncio.ensure_future(self._element_write(write)))
+
+    async def _element_write(self, write: elements.ElementWrite) -> None:
         async with self._element_writes.in_turn(write.element_id):
             await self._create_element(write)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -178,6 +179,42 @@ async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
     await layer.delete_thread(thread_id)
     await layer.create_element(dict(element, id=new_id(), content="late"))
     assert files_of(thread_id) == []
+
+
+async def test_a_cancelled_element_write_goes_on_and_the_next_one_waits_for_it(
+    layer: Neo4jDataLayer, storage: LocalFileStorageClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chainlit fires writes and forgets them; a caller cancelled between its upload and its
+    write must not leave the upload behind, nor let the element's next write go first."""
+    layer.storage_client = storage
+    thread_id = new_id()
+    element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
+               "display": "inline", "content": "one"}
+    arrived, gate, real = asyncio.Event(), asyncio.Event(), layer.executor.run_row
+
+    async def gated(name: str, row: dict[str, object]) -> dict[str, object]:
+        arrived.set()  # uploaded; the write waits here until the gate opens
+        await gate.wait()
+        return await real(name, row)
+
+    monkeypatch.setattr(layer.executor, "run_row", gated)
+    first = asyncio.create_task(layer.create_element(element))
+    await arrived.wait()
+    first.cancel()
+    second = asyncio.create_task(layer.create_element(dict(element, content="two")))
+    await asyncio.sleep(0.05)
+    gate.set()
+    await second
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    got = await layer.get_element(thread_id, element["id"])
+    assert got is not None and got["objectKey"]
+    assert storage.path_for(got["objectKey"]).read_text() == "two"
+    folder = storage.root / "threads" / thread_id
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == sorted(
+        [Path(got["objectKey"]).name, Path(got["objectKey"]).name + ".meta.json"])
+    with pytest.raises(InvalidInputError):  # a lone surrogate cannot be stored as UTF-8
+        await layer.create_element(dict(element, content="bad \ud800"))
 
 
 async def test_element_dict_accepted_and_never_moves_thread(layer: Neo4jDataLayer) -> None:
