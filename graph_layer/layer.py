@@ -67,6 +67,14 @@ def _forget_driver(where: str) -> None:
             _PLANNED.discard(key)
     _WATCHED.discard(where)
 
+
+def _watch(driver: AsyncDriver) -> None:
+    """Forget a borrowed driver's entries when it is freed (once per driver)."""
+    where = f"driver:{id(driver)}"
+    if where not in _WATCHED:
+        weakref.finalize(driver, _forget_driver, where)
+        _WATCHED.add(where)
+
 DEBUG_QUERY = ("MATCH p=(t:Thread {id: '[thread_id]'})-[:CONTAINS|PARENT_OF|RATED*0..]-() "
                "WHERE NOT t:Deleted RETURN p")
 
@@ -101,6 +109,8 @@ class Neo4jDataLayer(BaseDataLayer):
         self.storage_client = storage_client
         self._driver = driver
         self._owns_driver = driver is None
+        if driver is not None:
+            _watch(driver)
         self._executor: Executor | None = None
         self._schema_ready = False
         self._version = 0
@@ -128,12 +138,7 @@ class Neo4jDataLayer(BaseDataLayer):
         return self._executor
 
     def _server_key(self) -> tuple[str, str]:
-        if self._owns_driver:
-            return (self.settings.uri, self.settings.database)
-        where = f"driver:{id(self._driver)}"
-        if where not in _WATCHED:
-            weakref.finalize(self._driver, _forget_driver, where)
-            _WATCHED.add(where)
+        where = self.settings.uri if self._owns_driver else f"driver:{id(self._driver)}"
         return (where, self.settings.database)
 
     async def setup(self) -> int:

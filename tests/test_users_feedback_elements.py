@@ -80,6 +80,17 @@ def storage(tmp_path: Path) -> LocalFileStorageClient:
     return LocalFileStorageClient(tmp_path / "files", "http://127.0.0.1:1/files")
 
 
+def files_of(storage: LocalFileStorageClient, thread: str) -> list[str]:
+    """Every file stored under a thread's folder, as keys (and their .meta.json)."""
+    folder = storage.root / "threads" / thread
+    return sorted(str(p.relative_to(storage.root)) for p in folder.rglob("*") if p.is_file())
+
+
+def stored(*keys: str) -> list[str]:
+    """What ``files_of`` lists for these keys."""
+    return sorted(name for k in keys for name in (k, f"{k}.meta.json"))
+
+
 async def test_element_bytes_are_copied_and_urls_resigned(
     layer: Neo4jDataLayer, storage: LocalFileStorageClient, tmp_path: Path
 ) -> None:
@@ -134,21 +145,14 @@ async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
         assert got is not None and got["objectKey"]
         return str(got["objectKey"])
 
-    def files_of(thread: str) -> list[str]:
-        folder = storage.root / "threads" / thread
-        return sorted(str(p.relative_to(storage.root)) for p in folder.rglob("*") if p.is_file())
-
-    def stored(*keys: str) -> list[str]:
-        return sorted(name for k in keys for name in (k, f"{k}.meta.json"))
-
     await layer.create_element(element)
     first = await key()
     await layer.create_element(dict(element, content="two"))
     second = await key()
     assert second != first and storage.path_for(second).read_text() == "two"
-    assert files_of(thread_id) == stored(second)  # the replaced one is gone
+    assert files_of(storage, thread_id) == stored(second)  # the replaced one is gone
     await layer.create_element(dict(element, content="two"))  # the same bytes: the same write
-    assert await key() == second and files_of(thread_id) == stored(second)
+    assert await key() == second and files_of(storage, thread_id) == stored(second)
     # The server refuses the write after the upload (run in read access mode, as for a user
     # who may not write): the element keeps the file it had and the new upload is removed;
     # the same bytes as before are the element's own file, which stays.
@@ -159,7 +163,7 @@ async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
         with pytest.raises(DatabaseError):
             await layer.create_element(dict(element, content=content))
         assert await key() == second and storage.path_for(second).read_text() == "two"
-        assert files_of(thread_id) == stored(second)
+        assert files_of(storage, thread_id) == stored(second)
     monkeypatch.undo()
     # When the server cannot be reached at all, whether the element points at the upload
     # cannot be read: the upload stays, and its key is logged.
@@ -168,17 +172,17 @@ async def test_new_bytes_replace_an_elements_file_only_once_the_write_commits(
         await layer.create_element(dict(element, content="four"))
     monkeypatch.undo()
     unused = elements.object_key(thread_id, element["id"], b"four")
-    assert unused in caplog.text and files_of(thread_id) == stored(second, unused)
+    assert unused in caplog.text and files_of(storage, thread_id) == stored(second, unused)
     await elements.delete_files(storage, [unused])
     # Another thread's element id, or a deleted thread: nothing takes the upload, it goes.
     elsewhere = new_id()
     with pytest.raises(OwnershipError):
         await layer.create_element(dict(element, threadId=elsewhere, content="five"))
-    assert files_of(elsewhere) == []
+    assert files_of(storage, elsewhere) == []
     assert await key() == second and storage.path_for(second).read_text() == "two"
     await layer.delete_thread(thread_id)
     await layer.create_element(dict(element, id=new_id(), content="late"))
-    assert files_of(thread_id) == []
+    assert files_of(storage, thread_id) == []
 
 
 async def test_a_cancelled_element_write_goes_on_and_the_next_one_waits_for_it(
@@ -210,9 +214,7 @@ async def test_a_cancelled_element_write_goes_on_and_the_next_one_waits_for_it(
     got = await layer.get_element(thread_id, element["id"])
     assert got is not None and got["objectKey"]
     assert storage.path_for(got["objectKey"]).read_text() == "two"
-    folder = storage.root / "threads" / thread_id
-    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == sorted(
-        [Path(got["objectKey"]).name, Path(got["objectKey"]).name + ".meta.json"])
+    assert files_of(storage, thread_id) == stored(got["objectKey"])
     with pytest.raises(InvalidInputError):  # a lone surrogate cannot be stored as UTF-8
         await layer.create_element(dict(element, content="bad \ud800"))
 
