@@ -1,0 +1,173 @@
+"""``python -m benchmarks.pauses``: what a pause before a call costs, ours against
+ChainlitDataLayer, at the same moments.
+
+The benchmark's lines make their calls back to back, and its rounds put the other layers' work
+between a layer's calls. In an app, a call mostly comes after a pause: the user typing, an LLM
+answering. This probe makes the same calls three ways, ways and layers taking turns in blocks
+(the order reversed every other block):
+
+- **back to back**: the next call as soon as the last returns;
+- **after a 20 ms pause**: the client's event loop idle (``asyncio.sleep``), the servers idle;
+- **after 100 ms of other work**: the client busy in Python, the servers idle, as in the
+  benchmark's rounds while another layer is measured.
+
+The calls: the floor (a trivial read and a trivial write, each through the driver, through
+``benchmarks.raw_bolt`` and through asyncpg), a new assistant message (``create_step``) and a
+resume of 20 and of 200 steps (``get_thread``), through our layer and ChainlitDataLayer.
+Printed per call and way: p50 / p95 ms and the client's CPU per call (p50 of
+``time.thread_time``); what the CPU leaves of the time is the wait for the server and the wire.
+
+Run it against a scratch ``NEO4J_URI`` (plain ``bolt://``); it starts a PostgreSQL of its own
+(Debian's ``postgresql``) in a temporary folder. It leaves two conversations, a ``pauses-``
+user and the tombstone of its thread in the Neo4j database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from chainlit.user import User
+
+from benchmarks import data as ds
+from benchmarks.peers import ChainlitPgPeer, Neo4jPeer, Peer, scratch_peer
+from benchmarks.postgres import LocalPostgres
+from benchmarks.report import pct
+from benchmarks.workloads import new_message
+from graph_layer.context import use_http_context
+
+Call = Callable[[], Awaitable[Any]]
+
+WORK_S = 0.1
+PAUSE_S = 0.02
+
+
+async def _before(condition: str) -> None:
+    """What comes before each recorded call under ``condition``."""
+    if condition == "pause":
+        await asyncio.sleep(PAUSE_S)
+    elif condition == "work":
+        until = time.perf_counter() + WORK_S
+        while time.perf_counter() < until:  # the client busy, no event-loop turn
+            pass
+
+
+CONDITIONS = {"back to back": "none", "after a 20 ms pause": "pause",
+              "after 100 ms of other work": "work"}
+
+
+async def _layer_calls(peer: Peer, threads: dict[int, str]) -> dict[str, Call]:
+    """A new message in a thread of its own, and the two resumes, through ``peer``'s layer."""
+    layer = peer.layer
+    thread_id = str(uuid.uuid4())
+    use_http_context(thread_id)  # create_step is queued outside a Chainlit context
+    user = await layer.create_user(User(identifier=f"pauses-{uuid.uuid4()}"))
+    assert user is not None
+    first = new_message(thread_id, None, "user_message", "User", "hello")
+    await layer.create_step(first)
+    await layer.update_thread(thread_id, name="pauses", user_id=user.id)
+
+    async def message() -> None:
+        await layer.create_step(new_message(thread_id, first["id"], "assistant_message",
+                                            "Assistant", "Here is what I found. " * 12))
+
+    def resume(thread: str) -> Call:
+        return lambda: layer.get_thread(thread)
+
+    calls: dict[str, Call] = {"create_step (a message)": message}
+    for n, tid in threads.items():
+        calls[f"get_thread ({n} steps)"] = resume(tid)
+    return calls
+
+
+async def _floor_calls(ours: Neo4jPeer, cdl: ChainlitPgPeer) -> dict[str, dict[str, Call]]:
+    raw = await ours.floor_extras()
+    return {
+        "trivial read": {
+            "neo4j, driver": ours.floor_read,
+            "neo4j, raw Bolt": lambda: raw["trivial read, raw Bolt"](0),
+            "postgresql, asyncpg": cdl.floor_read},
+        "trivial write": {
+            "neo4j, driver": lambda: ours.floor_write(1),
+            "neo4j, raw Bolt": lambda: raw["trivial write tx, raw Bolt"](1),
+            "postgresql, asyncpg": lambda: cdl.floor_write(1)},
+    }
+
+
+async def measure(lines: dict[str, dict[str, Call]], warm: int, blocks: int, block: int,
+                  work_block: int) -> None:
+    """Print each line's ways under each condition (blocks taking turns)."""
+    for ways in lines.values():
+        for call in ways.values():
+            for _ in range(warm):
+                await call()
+    for label, condition in CONDITIONS.items():
+        size = work_block if condition == "work" else block
+        print(f"{label} ({blocks} blocks of {size} calls of each way, taking turns), ms:")
+        for line, ways in lines.items():
+            times: dict[str, list[float]] = {way: [] for way in ways}
+            cpu: dict[str, list[float]] = {way: [] for way in ways}
+            order = list(ways)
+            for b in range(blocks):
+                for way in order if b % 2 == 0 else order[::-1]:
+                    for _ in range(size):
+                        await _before(condition)
+                        began, spent = time.perf_counter(), time.thread_time()
+                        await ways[way]()
+                        cpu[way].append((time.thread_time() - spent) * 1000)
+                        times[way].append((time.perf_counter() - began) * 1000)
+            for way in ways:
+                print(f"  {line:26s} {way:30s} p50 {pct(times[way], 0.5):6.2f}  "
+                      f"p95 {pct(times[way], 0.95):6.2f}  client CPU {pct(cpu[way], 0.5):5.2f}")
+
+
+async def probe(warm: int, blocks: int, block: int, work_block: int, pg_port: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="graph-layer-pauses-"))
+    folder.chmod(0o755)  # the server runs as the postgres user where this runs as root
+    pg = LocalPostgres(folder / "pg", pg_port)
+    try:
+        pg.start()
+        async with scratch_peer() as ours:
+            cdl = ChainlitPgPeer(folder / "files-cdl", pg.dsn("postgres"), "pauses")
+            try:
+                await cdl.reset()
+                world = ds.Dataset()
+                for n in (20, 200):
+                    world.extend(ds.conversation("pauses-resume", f"pauses-{uuid.uuid4()}", n,
+                                                 ds.BASE_TIME))
+                for peer in (ours, cdl):
+                    await peer.load(world)
+                    await peer.settle()
+                threads = {len([s for s in world.steps if s.thread_id == t.id]): t.id
+                           for t in world.threads}
+                lines = await _floor_calls(ours, cdl)
+                mine = await _layer_calls(ours, threads)
+                theirs = await _layer_calls(cdl, threads)
+                for line in mine:
+                    lines[line] = {ours.name: mine[line], cdl.name: theirs[line]}
+                await measure(lines, warm, blocks, block, work_block)
+            finally:
+                await cdl.close()
+    finally:
+        pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
+         blocks: int = typer.Option(6, help="Blocks of each way, taking turns."),
+         block: int = typer.Option(25, help="Recorded calls in a block (back to back, pause)."),
+         work_block: int = typer.Option(8, help="Recorded calls in a block after other work."),
+         pg_port: int = typer.Option(55434, help="Port of the probe's PostgreSQL.")) -> None:
+    """Print what a pause before a call costs each layer and database."""
+    asyncio.run(probe(warm, blocks, block, work_block, pg_port))
+
+
+if __name__ == "__main__":
+    typer.run(main)
