@@ -1,25 +1,30 @@
 """``python -m benchmarks.pauses``: what a pause before a call costs, ours against
 ChainlitDataLayer, at the same moments.
 
-The benchmark's lines make their calls back to back, and its rounds put the other layers' work
-between a layer's calls. In an app, a call mostly comes after a pause: the user typing, an LLM
-answering. This probe makes the same calls three ways, ways and layers taking turns in blocks
-(the order reversed every other block):
+The benchmark's lines make most of their calls back to back. In an app, a call mostly comes
+after a pause: the user typing, an LLM answering. This probe makes the same calls three ways;
+the conditions, and within each the ways and layers, take turns in blocks (every order
+reversed every other round):
 
 - **back to back**: the next call as soon as the last returns;
 - **after a 20 ms pause**: the client's event loop idle (``asyncio.sleep``), the servers idle;
-- **after 100 ms of other work**: the client busy in Python, the servers idle, as in the
-  benchmark's rounds while another layer is measured.
+- **after 100 ms of other work**: the client busy in Python, the servers idle.
 
 The calls: the floor (a trivial read and a trivial write, each through the driver, through
 ``benchmarks.raw_bolt`` and through asyncpg), a new assistant message (``create_step``) and a
 resume of 20 and of 200 steps (``get_thread``), through our layer and ChainlitDataLayer.
 Printed per call and way: p50 / p95 ms and the client's CPU per call (p50 of
-``time.thread_time``); what the CPU leaves of the time is the wait for the server and the wire.
+``time.thread_time``); what the CPU leaves of the time is the wait for the server, the wire
+and the client's own wake-up.
+
+Both databases first get what the full run's resume lines read among: 10,000 two-message
+threads of another user (``--background``; as the full run's 10k sidebar user), then a
+conversation of 20 and one of 200 steps.
 
 Run it against a scratch ``NEO4J_URI`` (plain ``bolt://``); it starts a PostgreSQL of its own
-(Debian's ``postgresql``) in a temporary folder. It leaves two conversations, a ``pauses-``
-user and the tombstone of its thread in the Neo4j database.
+(Debian's ``postgresql``) in a temporary folder and removes it at the end. In the Neo4j
+database it leaves what it loads, the users it made (``pauses-...``), the tombstone of the
+thread its messages went to, and the floor's node.
 """
 
 from __future__ import annotations
@@ -63,8 +68,9 @@ CONDITIONS = {"back to back": "none", "after a 20 ms pause": "pause",
               "after 100 ms of other work": "work"}
 
 
-async def _layer_calls(peer: Peer, threads: dict[int, str]) -> dict[str, Call]:
-    """A new message in a thread of its own, and the two resumes, through ``peer``'s layer."""
+async def _layer_calls(peer: Peer, threads: dict[int, str]) -> tuple[dict[str, Call], str]:
+    """A new message in a thread of its own, and the two resumes, through ``peer``'s layer;
+    and that thread's id."""
     layer = peer.layer
     thread_id = str(uuid.uuid4())
     use_http_context(thread_id)  # create_step is queued outside a Chainlit context
@@ -84,7 +90,7 @@ async def _layer_calls(peer: Peer, threads: dict[int, str]) -> dict[str, Call]:
     calls: dict[str, Call] = {"create_step (a message)": message}
     for n, tid in threads.items():
         calls[f"get_thread ({n} steps)"] = resume(tid)
-    return calls
+    return calls, thread_id
 
 
 async def _floor_calls(ours: Neo4jPeer, cdl: ChainlitPgPeer) -> dict[str, dict[str, Call]]:
@@ -101,72 +107,109 @@ async def _floor_calls(ours: Neo4jPeer, cdl: ChainlitPgPeer) -> dict[str, dict[s
     }
 
 
-async def measure(lines: dict[str, dict[str, Call]], warm: int, blocks: int, block: int,
-                  work_block: int) -> None:
-    """Print each line's ways under each condition (blocks taking turns)."""
-    for ways in lines.values():
-        for call in ways.values():
-            for _ in range(warm):
-                await call()
-    for label, condition in CONDITIONS.items():
-        size = work_block if condition == "work" else block
-        print(f"{label} ({blocks} blocks of {size} calls of each way, taking turns), ms:")
-        for line, ways in lines.items():
-            times: dict[str, list[float]] = {way: [] for way in ways}
-            cpu: dict[str, list[float]] = {way: [] for way in ways}
-            order = list(ways)
-            for b in range(blocks):
+Samples = dict[tuple[str, str, str], list[float]]  # (condition, line, way) -> ms per call
+
+
+async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
+                  work_block: int) -> tuple[Samples, Samples]:
+    """``blocks`` rounds; in each, every condition, and in it every line's ways, one block
+    each, in turn (each order reversed every other round). Returns each call's time and client
+    CPU (``time.thread_time``) in ms."""
+    times: Samples = {}
+    cpu: Samples = {}
+    conditions = list(CONDITIONS)
+    for b in range(blocks):
+        for label in conditions if b % 2 == 0 else conditions[::-1]:
+            condition = CONDITIONS[label]
+            size = work_block if condition == "work" else block
+            for line, ways in lines.items():
+                order = list(ways)
                 for way in order if b % 2 == 0 else order[::-1]:
                     for _ in range(size):
                         await _before(condition)
                         began, spent = time.perf_counter(), time.thread_time()
                         await ways[way]()
-                        cpu[way].append((time.thread_time() - spent) * 1000)
-                        times[way].append((time.perf_counter() - began) * 1000)
+                        cpu.setdefault((label, line, way), []).append(
+                            (time.thread_time() - spent) * 1000)
+                        times.setdefault((label, line, way), []).append(
+                            (time.perf_counter() - began) * 1000)
+    return times, cpu
+
+
+def report(lines: dict[str, dict[str, Call]], times: Samples, cpu: Samples, blocks: int,
+           block: int, work_block: int) -> None:
+    for label, condition in CONDITIONS.items():
+        size = work_block if condition == "work" else block
+        print(f"{label} ({blocks} blocks of {size} calls of each way, the conditions and the "
+              "ways taking turns), ms:")
+        for line, ways in lines.items():
             for way in ways:
-                print(f"  {line:26s} {way:30s} p50 {pct(times[way], 0.5):6.2f}  "
-                      f"p95 {pct(times[way], 0.95):6.2f}  client CPU {pct(cpu[way], 0.5):5.2f}")
+                key = (label, line, way)
+                print(f"  {line:26s} {way:30s} p50 {pct(times[key], 0.5):6.2f}  "
+                      f"p95 {pct(times[key], 0.95):6.2f}  client CPU {pct(cpu[key], 0.5):5.2f}")
 
 
-async def probe(warm: int, blocks: int, block: int, work_block: int, pg_port: int) -> None:
+async def probe(warm: int, blocks: int, block: int, work_block: int, pg_port: int,
+                background: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="graph-layer-pauses-"))
     folder.chmod(0o755)  # the server runs as the postgres user where this runs as root
-    pg = LocalPostgres(folder / "pg", pg_port)
     try:
+        pg = LocalPostgres(folder / "pg", pg_port)
         pg.start()
-        async with scratch_peer() as ours:
-            cdl = ChainlitPgPeer(folder / "files-cdl", pg.dsn("postgres"), "pauses")
-            try:
-                await cdl.reset()
-                world = ds.Dataset()
-                for n in (20, 200):
-                    world.extend(ds.conversation("pauses-resume", f"pauses-{uuid.uuid4()}", n,
-                                                 ds.BASE_TIME))
-                for peer in (ours, cdl):
-                    await peer.load(world)
-                    await peer.settle()
-                threads = {len([s for s in world.steps if s.thread_id == t.id]): t.id
-                           for t in world.threads}
-                lines = await _floor_calls(ours, cdl)
-                mine = await _layer_calls(ours, threads)
-                theirs = await _layer_calls(cdl, threads)
-                for line in mine:
-                    lines[line] = {ours.name: mine[line], cdl.name: theirs[line]}
-                await measure(lines, warm, blocks, block, work_block)
-            finally:
-                await cdl.close()
+        try:
+            async with scratch_peer() as ours:
+                cdl = ChainlitPgPeer(folder / "files-cdl", pg.dsn("postgres"), "pauses")
+                try:
+                    await _run(ours, cdl, warm, blocks, block, work_block, background)
+                finally:
+                    await cdl.close()
+        finally:
+            pg.stop()
     finally:
-        pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _run(ours: Neo4jPeer, cdl: ChainlitPgPeer, warm: int, blocks: int, block: int,
+               work_block: int, background: int) -> None:
+    await cdl.reset()
+    world = ds.Dataset()
+    if background:  # the full run's sidebar user: tables and indexes of its size
+        world.extend(ds.sidebar_user(f"pauses-{uuid.uuid4()}", background, ds.BASE_TIME))
+    for n in (20, 200):
+        world.extend(ds.conversation("pauses-resume", f"pauses-{uuid.uuid4()}", n, ds.BASE_TIME))
+    for peer in (ours, cdl):
+        await peer.load(world)
+        await peer.settle()
+    threads = {len([s for s in world.steps if s.thread_id == t.id]): t.id
+               for t in world.threads[background:]}
+    lines = await _floor_calls(ours, cdl)
+    mine, my_thread = await _layer_calls(ours, threads)
+    theirs, their_thread = await _layer_calls(cdl, threads)
+    for line in mine:
+        lines[line] = {ours.name: mine[line], cdl.name: theirs[line]}
+    try:
+        for ways in lines.values():
+            for call in ways.values():
+                for _ in range(warm):
+                    await call()
+        for peer in (ours, cdl):  # what the warm-up's writes left in the background
+            await peer.settle()
+        times, cpu = await measure(lines, blocks, block, work_block)
+        report(lines, times, cpu, blocks, block, work_block)
+    finally:
+        await ours.layer.delete_thread(my_thread)
+        await cdl.layer.delete_thread(their_thread)
 
 
 def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
          blocks: int = typer.Option(6, help="Blocks of each way, taking turns."),
          block: int = typer.Option(25, help="Recorded calls in a block (back to back, pause)."),
          work_block: int = typer.Option(8, help="Recorded calls in a block after other work."),
-         pg_port: int = typer.Option(55434, help="Port of the probe's PostgreSQL.")) -> None:
+         pg_port: int = typer.Option(55434, help="Port of the probe's PostgreSQL."),
+         background: int = typer.Option(
+             10_000, help="Two-message threads of another user loaded first (0: none).")) -> None:
     """Print what a pause before a call costs each layer and database."""
-    asyncio.run(probe(warm, blocks, block, work_block, pg_port))
+    asyncio.run(probe(warm, blocks, block, work_block, pg_port, background))
 
 
 if __name__ == "__main__":
