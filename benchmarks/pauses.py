@@ -3,8 +3,8 @@ ChainlitDataLayer, at the same moments.
 
 The benchmark's lines make most of their calls back to back. In an app, a call mostly comes
 after a pause: the user typing, an LLM answering. This probe makes the same calls three ways;
-the conditions, and within each the ways and layers, take turns in blocks (every order
-reversed every other round):
+the conditions, within each the calls, and within each call the ways and layers, take turns
+in blocks (every order reversed every other round):
 
 - **back to back**: the next call as soon as the last returns;
 - **after a 20 ms pause**: the client's event loop idle (``asyncio.sleep``), the servers idle;
@@ -19,7 +19,8 @@ and the client's own wake-up.
 
 Both databases first get what the full run's resume lines read among: 10,000 two-message
 threads of another user (``--background``; as the full run's 10k sidebar user), then a
-conversation of 20 and one of 200 steps.
+conversation of 20 and one of 200 steps. PostgreSQL's database is new; the Neo4j one keeps
+what it held (a server on a new home holds only these).
 
 Run it against a scratch ``NEO4J_URI`` (plain ``bolt://``); it starts a PostgreSQL of its own
 (Debian's ``postgresql``) in a temporary folder and removes it at the end. In the Neo4j
@@ -112,9 +113,9 @@ Samples = dict[tuple[str, str, str], list[float]]  # (condition, line, way) -> m
 
 async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
                   work_block: int) -> tuple[Samples, Samples]:
-    """``blocks`` rounds; in each, every condition, and in it every line's ways, one block
-    each, in turn (each order reversed every other round). Returns each call's time and client
-    CPU (``time.thread_time``) in ms."""
+    """``blocks`` rounds; in each, every condition, in it every line, and in that every way,
+    one block each, in turn (each order reversed every other round). Returns each call's time
+    and client CPU (``time.thread_time``) in ms."""
     times: Samples = {}
     cpu: Samples = {}
     conditions = list(CONDITIONS)
@@ -122,7 +123,9 @@ async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
         for label in conditions if b % 2 == 0 else conditions[::-1]:
             condition = CONDITIONS[label]
             size = work_block if condition == "work" else block
-            for line, ways in lines.items():
+            names = list(lines)
+            for line in names if b % 2 == 0 else names[::-1]:
+                ways = lines[line]
                 order = list(ways)
                 for way in order if b % 2 == 0 else order[::-1]:
                     for _ in range(size):
@@ -155,8 +158,8 @@ async def probe(warm: int, blocks: int, block: int, work_block: int, pg_port: in
     folder.chmod(0o755)  # the server runs as the postgres user where this runs as root
     try:
         pg = LocalPostgres(folder / "pg", pg_port)
-        pg.start()
         try:
+            pg.start()
             async with scratch_peer() as ours:
                 cdl = ChainlitPgPeer(folder / "files-cdl", pg.dsn("postgres"), "pauses")
                 try:
@@ -201,7 +204,7 @@ async def _run(ours: Neo4jPeer, cdl: ChainlitPgPeer, warm: int, blocks: int, blo
         await cdl.layer.delete_thread(their_thread)
 
 
-def main(warm: int = typer.Option(300, help="Unrecorded calls of each way first."),
+def main(warm: int = typer.Option(1000, help="Unrecorded calls of each way first."),
          blocks: int = typer.Option(6, help="Blocks of each way, taking turns."),
          block: int = typer.Option(25, help="Recorded calls in a block (back to back, pause)."),
          work_block: int = typer.Option(8, help="Recorded calls in a block after other work."),
