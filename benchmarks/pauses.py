@@ -69,6 +69,12 @@ CONDITIONS = {"back to back": "none", "after a 20 ms pause": "pause",
               "after 100 ms of other work": "work"}
 
 
+def _block_sizes(block: int, work_block: int) -> dict[str, int]:
+    """Calls in a block, by condition label (fewer after other work: each waits 100 ms)."""
+    return {label: work_block if condition == "work" else block
+            for label, condition in CONDITIONS.items()}
+
+
 async def _layer_calls(peer: Peer, threads: dict[int, str]) -> tuple[dict[str, Call], str]:
     """A new message in a thread of its own, and the two resumes, through ``peer``'s layer;
     and that thread's id."""
@@ -111,8 +117,8 @@ async def _floor_calls(ours: Neo4jPeer, cdl: ChainlitPgPeer) -> dict[str, dict[s
 Samples = dict[tuple[str, str, str], list[float]]  # (condition, line, way) -> ms per call
 
 
-async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
-                  work_block: int) -> tuple[Samples, Samples]:
+async def measure(lines: dict[str, dict[str, Call]], blocks: int, sizes: dict[str, int]
+                  ) -> tuple[Samples, Samples]:
     """``blocks`` rounds; in each, every condition, in it every line, and in that every way,
     one block each, in turn (each order reversed every other round). Returns each call's time
     and client CPU (``time.thread_time``) in ms."""
@@ -121,8 +127,7 @@ async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
     conditions = list(CONDITIONS)
     for b in range(blocks):
         for label in conditions if b % 2 == 0 else conditions[::-1]:
-            condition = CONDITIONS[label]
-            size = work_block if condition == "work" else block
+            condition, size = CONDITIONS[label], sizes[label]
             names = list(lines)
             for line in names if b % 2 == 0 else names[::-1]:
                 ways = lines[line]
@@ -140,9 +145,8 @@ async def measure(lines: dict[str, dict[str, Call]], blocks: int, block: int,
 
 
 def report(lines: dict[str, dict[str, Call]], times: Samples, cpu: Samples, blocks: int,
-           block: int, work_block: int) -> None:
-    for label, condition in CONDITIONS.items():
-        size = work_block if condition == "work" else block
+           sizes: dict[str, int]) -> None:
+    for label, size in sizes.items():
         print(f"{label} ({blocks} blocks of {size} calls of each way, the conditions and the "
               "ways taking turns), ms:")
         for line, ways in lines.items():
@@ -197,8 +201,9 @@ async def _run(ours: Neo4jPeer, cdl: ChainlitPgPeer, warm: int, blocks: int, blo
                     await call()
         for peer in (ours, cdl):  # what the warm-up's writes left in the background
             await peer.settle()
-        times, cpu = await measure(lines, blocks, block, work_block)
-        report(lines, times, cpu, blocks, block, work_block)
+        sizes = _block_sizes(block, work_block)
+        times, cpu = await measure(lines, blocks, sizes)
+        report(lines, times, cpu, blocks, sizes)
     finally:
         await ours.layer.delete_thread(my_thread)
         await cdl.layer.delete_thread(their_thread)
