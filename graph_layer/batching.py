@@ -19,7 +19,9 @@ written all the same (Chainlit's writes are fire-and-forget; an upsert is idempo
 A write that must follow earlier ones (a rating of a step, a delete) waits for them: for the
 rows a batcher holds (``unsettled``) or, with ``InFlight``, for whole calls under way. Chainlit
 fires a step's write and moves on, so on a slow server the user can rate a reply, or a step
-can be deleted, before the step's own write has committed.
+can be deleted, before the step's own write has committed. ``detached`` runs a write of many
+steps (an element's upload, upsert and cleanup) in a task of its own that a cancelled caller
+does not stop.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -223,10 +225,48 @@ class InFlight:
                 await asyncio.wait(earlier)
             yield
 
+    def pending(self, key: str | None = None) -> list[asyncio.Future[None]]:
+        """The calls tracked so far (all, or those under ``key``) that have not ended, as
+        futures to wait for; only calls of the running event loop."""
+        loop = asyncio.get_running_loop()
+        return [done for done, k in self._calls.items()
+                if done.get_loop() is loop and (key is None or k == key)]
+
     async def settled(self, key: str | None = None) -> None:
         """Return once every call tracked so far (all, or those under ``key``) has ended."""
-        loop = asyncio.get_running_loop()
-        pending = [done for done, k in self._calls.items()
-                   if done.get_loop() is loop and (key is None or k == key)]
+        pending = self.pending(key)
         if pending:
             await asyncio.wait(pending)
+
+
+_DETACHED: set[asyncio.Task[None]] = set()  # running detached work (the loop keeps weak refs)
+
+
+async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
+    """Await ``work`` run in a task of its own, which goes on when the caller is cancelled
+    (as with ``asyncio.shield`` of a task). The task settles the caller's future itself; when
+    the caller was cancelled and ``work`` fails, it logs the error at once, saying ``what``
+    failed (a shielded task's error waits for asyncio's "never retrieved" report)."""
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[None] = loop.create_future()
+
+    async def run() -> None:
+        try:
+            await work
+        except asyncio.CancelledError:  # the loop is closing
+            outcome.cancel()
+            raise
+        except Exception as err:
+            if outcome.cancelled():
+                log.error("graph_layer: %s failed after its caller was cancelled", what,
+                          exc_info=err)
+            else:
+                outcome.set_exception(err)
+        else:
+            if not outcome.done():
+                outcome.set_result(None)
+
+    task = loop.create_task(run())
+    _DETACHED.add(task)
+    task.add_done_callback(_DETACHED.discard)
+    await outcome

@@ -19,12 +19,12 @@ from neo4j import AsyncDriver
 from pydantic import SecretStr
 
 from graph_layer import cursor, elements, records, search, write_rows
-from graph_layer.batching import InFlight
+from graph_layer.batching import InFlight, detached
 from graph_layer.convert import format_time, from_json, require_id
 from graph_layer.errors import DatabaseError, InvalidInputError, NotFoundError, OwnershipError
 from graph_layer.executor import Executor, create_driver
 from graph_layer.plan_ahead import plan_queries
-from graph_layer.purge import Purger
+from graph_layer.purge import CLOSE_WAIT_S, Purger
 from graph_layer.schema import apply_schema
 from graph_layer.settings import Neo4jSettings
 from graph_layer.steps import step_params
@@ -202,8 +202,10 @@ class Neo4jDataLayer(BaseDataLayer):
         await (await self._ready()).writes_settled(name, key, value)
 
     async def close(self) -> None:
-        """Wait (up to ``purge.CLOSE_WAIT_S``) for the background purge of deleted threads,
-        then close the driver if the layer created it, and the storage client."""
+        """Wait (up to ``purge.CLOSE_WAIT_S`` each) for the writes under way, those Chainlit
+        fired and forgot included, and for the background purge of deleted threads; then
+        close the driver if the layer created it, and the storage client."""
+        await self._writes_ended(CLOSE_WAIT_S)
         await self._purger.close()
         if self._driver is not None and self._owns_driver:
             await self._driver.close()
@@ -211,6 +213,19 @@ class Neo4jDataLayer(BaseDataLayer):
             self._executor = None
         if self.storage_client is not None:
             await self.storage_client.close()
+
+    async def _writes_ended(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the element writes and batched rows under way (an
+        element's row reaches its batcher only after its upload: its call covers it)."""
+        pending: list[asyncio.Future[Any]] = [*self._element_writes.pending()]
+        if self._executor is not None:
+            pending += self._executor.unsettled_writes()
+        if not pending:
+            return
+        _, left = await asyncio.wait(pending, timeout=timeout)
+        if left:
+            log.warning("graph_layer: %d writes still under way after %.0f s; closing the "
+                        "driver under them (each failure is logged)", len(left), timeout)
 
     # -- users ------------------------------------------------------------------------------
 
@@ -419,11 +434,11 @@ class Neo4jDataLayer(BaseDataLayer):
     async def create_element(self, element: Element | ElementDict) -> None:
         """Upsert an element and copy its bytes to the storage client (when configured)."""
         write = elements.normalise(element, self._session_thread_id())
-        # In a task of its own, shielded: a cancelled caller's write goes on (as every write
-        # does) and keeps its turn until it ends. delete_element waits for it, and a later
-        # write of the same element runs after it, so the file a write replaces is never one a
-        # later write of the element still needs.
-        await asyncio.shield(asyncio.ensure_future(self._element_write(write)))
+        # In a task of its own: a cancelled caller's write goes on (as every write does) and
+        # keeps its turn until it ends. delete_element waits for it, and a later write of the
+        # same element runs after it, so the file a write replaces is never one a later write
+        # of the element still needs.
+        await detached(self._element_write(write), f"the write of element {write.element_id}")
 
     async def _element_write(self, write: elements.ElementWrite) -> None:
         async with self._element_writes.in_turn(write.element_id):

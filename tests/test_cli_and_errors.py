@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from chainlit.types import Pagination, ThreadFilter
@@ -14,8 +17,11 @@ from neo4j import AsyncDriver
 from graph_layer import DatabaseError, Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.errors import ConfigurationError
+from graph_layer.executor import Row
 from graph_layer.schema import apply_schema, code_version
+from graph_layer.storage import LocalFileStorageClient
 from tests.conftest import Server, free_port, query
+from tests.factories import make_thread, make_user, message, new_id
 
 
 def test_schema_apply_command_is_idempotent(clean_db: Server) -> None:
@@ -213,3 +219,44 @@ async def test_layer_closes_only_a_driver_it_created(clean_db: Server, driver: A
     assert inner is not None
     with pytest.raises(Exception):  # noqa: B017 - any driver error: it is closed
         await inner.verify_connectivity()
+
+
+async def test_close_waits_for_the_writes_under_way(
+    clean_db: Server, driver: AsyncDriver, chainlit_context: object, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chainlit fires writes and forgets them, and calls close() at shutdown: what it fired
+    is written before the driver closes, an element whose caller was cancelled included."""
+    storage = LocalFileStorageClient(tmp_path, "http://127.0.0.1/files", secret="test")
+    own = Neo4jDataLayer(clean_db.uri, auth=clean_db.auth, database=clean_db.database,
+                         storage_client=storage)
+    thread_id = await make_thread(own, await make_user(own), "closing", 0)
+    held, gate, real = asyncio.Event(), asyncio.Event(), own.executor._run
+
+    async def gated(name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
+        if name in ("step/upsert_step", "element/upsert_element"):  # the batched writes
+            held.set()
+            await gate.wait()
+        return await real(name, params, log_failure)
+
+    monkeypatch.setattr(own.executor, "_run", gated)
+    reply = message(thread_id, 1, kind="assistant_message", output="bye")
+    element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
+               "display": "inline", "content": "kept"}
+    fired = [asyncio.create_task(own.create_step(reply)),
+             asyncio.create_task(own.create_element(element))]
+    await held.wait()
+    await asyncio.sleep(0.1)  # the element's upload done, its row given too
+    fired[1].cancel()
+    closing = asyncio.create_task(own.close())
+    await asyncio.sleep(0.3)
+    assert not closing.done()  # close() waits for both
+    gate.set()
+    await closing
+    await fired[0]
+    rows = await query(driver, "MATCH (t:Thread {id: $t})-[:CONTAINS]->(n) WHERE n.id IN $ids "
+                       "RETURN n.id AS id, n.objectKey AS key", t=thread_id,
+                       ids=[reply["id"], element["id"]])
+    assert {r["id"] for r in rows} == {reply["id"], element["id"]}
+    key = next(r["key"] for r in rows if r["id"] == element["id"])
+    assert storage.path_for(str(key)).read_text() == "kept"

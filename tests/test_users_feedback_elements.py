@@ -219,6 +219,36 @@ async def test_a_cancelled_element_write_goes_on_and_the_next_one_waits_for_it(
         await layer.create_element(dict(element, content="bad \ud800"))
 
 
+async def test_a_cancelled_callers_failed_element_write_is_logged(
+    layer: Neo4jDataLayer, storage: LocalFileStorageClient, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nobody awaits a cancelled caller's write any more: when it fails, the log says so."""
+    layer.storage_client = storage
+    thread_id, elsewhere = new_id(), new_id()
+    element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
+               "display": "inline", "content": "one"}
+    await layer.create_element(element)
+    arrived, gate, real = asyncio.Event(), asyncio.Event(), layer.executor.run_row
+
+    async def gated(name: str, row: dict[str, object]) -> dict[str, object]:
+        arrived.set()
+        await gate.wait()
+        return await real(name, row)
+
+    monkeypatch.setattr(layer.executor, "run_row", gated)
+    moved = asyncio.create_task(layer.create_element(dict(element, threadId=elsewhere)))
+    await arrived.wait()
+    moved.cancel()
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await moved
+    await layer.create_element(element)  # in turn: runs once the cancelled write has ended
+    assert f"the write of element {element['id']} failed after its caller was cancelled" \
+        in caplog.text
+    assert "OwnershipError" in caplog.text and files_of(storage, elsewhere) == []
+
+
 async def test_element_dict_accepted_and_never_moves_thread(layer: Neo4jDataLayer) -> None:
     thread_id = new_id()
     element = {"id": new_id(), "threadId": thread_id, "forId": new_id(), "type": "image",
