@@ -225,12 +225,12 @@ class InFlight:
                 await asyncio.wait(earlier)
             yield
 
-    def pending(self, key: str | None = None) -> list[asyncio.Future[None]]:
+    def pending(self, key: str | None = None) -> dict[asyncio.Future[None], str]:
         """The calls tracked so far (all, or those under ``key``) that have not ended, as
-        futures to wait for; only calls of the running event loop."""
+        futures to wait for, each with its key; only calls of the running event loop."""
         loop = asyncio.get_running_loop()
-        return [done for done, k in self._calls.items()
-                if done.get_loop() is loop and (key is None or k == key)]
+        return {done: k for done, k in self._calls.items()
+                if done.get_loop() is loop and (key is None or k == key)}
 
     async def settled(self, key: str | None = None) -> None:
         """Return once every call tracked so far (all, or those under ``key``) has ended."""
@@ -245,7 +245,7 @@ _DETACHED: set[asyncio.Task[None]] = set()  # running detached work (the loop ke
 async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
     """Await ``work`` run in a task of its own, which goes on when the caller is cancelled
     (as with ``asyncio.shield`` of a task). The task settles the caller's future itself; when
-    the caller was cancelled and ``work`` fails, it logs the error at once, saying ``what``
+    the caller was cancelled and ``work`` fails, the error is logged at once, saying ``what``
     failed (a shielded task's error waits for asyncio's "never retrieved" report)."""
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[None] = loop.create_future()
@@ -253,9 +253,6 @@ async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
     async def run() -> None:
         try:
             await work
-        except asyncio.CancelledError:  # the loop is closing
-            outcome.cancel()
-            raise
         except Exception as err:
             if outcome.cancelled():
                 log.error("graph_layer: %s failed after its caller was cancelled", what,
@@ -266,7 +263,29 @@ async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
             if not outcome.done():
                 outcome.set_result(None)
 
+    def ended(task: asyncio.Task[None]) -> None:
+        """Settle the caller when the task ended otherwise: cancelled (also before it began)
+        or a ``BaseException`` that is not an ``Exception`` (logged when nobody waits)."""
+        _DETACHED.discard(task)
+        if task.cancelled():
+            work.close()  # never started: no "never awaited" warning (no-op once it ran)
+            outcome.cancel()
+            return
+        err = task.exception()
+        if err is not None and outcome.cancelled():
+            log.error("graph_layer: %s failed after its caller was cancelled", what,
+                      exc_info=err)
+        elif not outcome.done():
+            outcome.set_exception(err or RuntimeError(f"{what} ended unsettled"))
+
     task = loop.create_task(run())
     _DETACHED.add(task)
-    task.add_done_callback(_DETACHED.discard)
-    await outcome
+    task.add_done_callback(ended)
+    try:
+        await outcome
+    except asyncio.CancelledError:
+        # cancelled in the same pass as the work failed: the error is nobody's now
+        if outcome.done() and not outcome.cancelled() and outcome.exception() is not None:
+            log.error("graph_layer: %s failed as its caller was cancelled", what,
+                      exc_info=outcome.exception())
+        raise

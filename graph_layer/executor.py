@@ -264,10 +264,11 @@ class Executor:
         if pending:
             await asyncio.wait(pending)
 
-    def unsettled_writes(self) -> list[asyncio.Future[Row]]:
+    def unsettled_writes(self) -> dict[asyncio.Future[Row], str]:
         """The rows of every batcher that have not committed or failed yet, as futures to
-        wait for (``asyncio.wait``; their outcomes are their callers')."""
-        return [future for batcher in self._batchers.values() for future in batcher.unsettled()]
+        wait for (``asyncio.wait``; their outcomes are their callers'), each with its query."""
+        return {future: f"cypher/{name}.cypher" for name, batcher in self._batchers.items()
+                for future in batcher.unsettled()}
 
     async def rehearse(self, name: str, params: dict[str, Any]) -> None:
         """Run query ``name`` with ``params`` in a transaction that is rolled back, once and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,16 @@ _T = TypeVar("_T")
 def queued(method: _F) -> _F:
     """Chainlit's ``queue_until_user_message`` (a decorator the override does not inherit)."""
     return cast(_F, queue_until_user_message()(method))  # type: ignore[no-untyped-call]
+
+
+def write_call(method: _F) -> _F:
+    """Count the call among the writes under way while it runs: ``close()`` waits for them
+    (under ``queued``, from when the call runs)."""
+    @functools.wraps(method)
+    async def call(self: Neo4jDataLayer, *args: Any, **kwargs: Any) -> Any:
+        with self._writes.track(method.__name__):
+            return await method(self, *args, **kwargs)
+    return cast(_F, call)
 
 
 # Schema versions applied by this process, per (server or driver, database): never twice.
@@ -116,6 +127,7 @@ class Neo4jDataLayer(BaseDataLayer):
         self._version = 0
         self._schema_lock = asyncio.Lock()
         self._element_writes = InFlight()  # create_element calls under way, by element id
+        self._writes = InFlight()  # write calls under way, by method name (see close())
         self._purger = Purger(self._run)  # deleted threads' content, after delete_thread
 
     @classmethod
@@ -202,9 +214,9 @@ class Neo4jDataLayer(BaseDataLayer):
         await (await self._ready()).writes_settled(name, key, value)
 
     async def close(self) -> None:
-        """Wait (up to ``purge.CLOSE_WAIT_S`` each) for the writes under way, those Chainlit
-        fired and forgot included, and for the background purge of deleted threads; then
-        close the driver if the layer created it, and the storage client."""
+        """Wait up to ``purge.CLOSE_WAIT_S`` for the writes under way (see ``_writes_ended``),
+        then up to as long for the background purge of deleted threads; then close the driver
+        if the layer created it, and the storage client."""
         await self._writes_ended(CLOSE_WAIT_S)
         await self._purger.close()
         if self._driver is not None and self._owns_driver:
@@ -215,17 +227,30 @@ class Neo4jDataLayer(BaseDataLayer):
             await self.storage_client.close()
 
     async def _writes_ended(self, timeout: float) -> None:
-        """Wait up to ``timeout`` s for the element writes and batched rows under way (an
-        element's row reaches its batcher only after its upload: its call covers it)."""
-        pending: list[asyncio.Future[Any]] = [*self._element_writes.pending()]
+        """Wait up to ``timeout`` s for the writes under way: every write call (those Chainlit
+        fired and forgot included), an element's write that goes on after its caller was
+        cancelled, and the rows in the batchers (a cancelled caller's row is written all the
+        same); writes begun meanwhile too. Chainlit ends the process right after close().
+        Not to be called from inside a write (it would wait for itself)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while pending := self._writes_under_way():
+            left = deadline - loop.time()
+            if left <= 0:
+                log.warning("graph_layer: closing with writes still under way after %g s; "
+                            "they may be lost: %s", timeout, ", ".join(sorted(set(
+                                pending.values()))))
+                return
+            await asyncio.wait(pending, timeout=left)
+
+    def _writes_under_way(self) -> dict[asyncio.Future[Any], str]:
+        """What ``_writes_ended`` waits for, each with what it is (a method, a query)."""
+        pending: dict[asyncio.Future[Any], str] = {
+            **self._writes.pending(),
+            **{done: f"element {key}" for done, key in self._element_writes.pending().items()}}
         if self._executor is not None:
-            pending += self._executor.unsettled_writes()
-        if not pending:
-            return
-        _, left = await asyncio.wait(pending, timeout=timeout)
-        if left:
-            log.warning("graph_layer: %d writes still under way after %.0f s; closing the "
-                        "driver under them (each failure is logged)", len(left), timeout)
+            pending.update(self._executor.unsettled_writes())
+        return pending
 
     # -- users ------------------------------------------------------------------------------
 
@@ -244,6 +269,7 @@ class Neo4jDataLayer(BaseDataLayer):
         rows = await self._run("user/get_user", identifier=require_id(identifier, "identifier"))
         return self._user(rows[0]["user"]) if rows else None
 
+    @write_call
     async def create_user(self, user: User) -> PersistedUser | None:
         """Upsert by identifier: id and createdAt are kept, metadata is replaced by the login's."""
         result = await self._run_row("user/upsert_user", write_rows.user_row(user))
@@ -253,6 +279,7 @@ class Neo4jDataLayer(BaseDataLayer):
         """Chainlit's documented hook; sessions are not stored in the graph, so nothing to do."""
         return True
 
+    @write_call
     async def delete_user(self, identifier: str) -> dict[str, int] | None:
         """Remove a user and everything of theirs (threads, steps, elements, feedback) in one
         transaction, then their stored files (best effort); None when there is no such user.
@@ -270,6 +297,7 @@ class Neo4jDataLayer(BaseDataLayer):
 
     # -- threads ----------------------------------------------------------------------------
 
+    @write_call
     async def update_thread(
         self,
         thread_id: str,
@@ -356,6 +384,7 @@ class Neo4jDataLayer(BaseDataLayer):
         start = data[0]["id"] if data else None
         return PaginatedResponse(PageInfo(len(rows) > first, start, end), data)  # type: ignore[arg-type]
 
+    @write_call
     async def delete_thread(self, thread_id: str) -> None:
         """Delete the thread in one transaction: it becomes a tombstone, and no call of the
         layer returns it or its steps, elements and feedback; then remove its stored files
@@ -390,16 +419,19 @@ class Neo4jDataLayer(BaseDataLayer):
             )
 
     @queued
+    @write_call
     async def create_step(self, step_dict: StepDict) -> None:
         """Idempotent upsert of a full step snapshot (see ``cypher/step/upsert_step.cypher``)."""
         await self._upsert_step(step_dict)
 
     @queued
+    @write_call
     async def update_step(self, step_dict: StepDict) -> None:
         """Same as create_step: every write carries a full snapshot."""
         await self._upsert_step(step_dict)
 
     @queued
+    @write_call
     async def delete_step(self, step_id: str) -> None:
         """Delete the step and its descendants with their elements, feedback and files (after
         the step writes this process was given before, which could otherwise bring them back)."""
@@ -413,6 +445,7 @@ class Neo4jDataLayer(BaseDataLayer):
         rows = await self._run("step/get_favorite_steps", userId=user_id)
         return [records.step_from_columns(r["step"]) for r in rows]  # type: ignore[misc]
 
+    @write_call
     async def set_step_favorite(self, step_dict: StepDict, favorite: bool) -> StepDict:
         """Set metadata.favorite with a direct (never queued) write; return the step."""
         metadata = dict(step_dict.get("metadata") or {})
@@ -431,6 +464,7 @@ class Neo4jDataLayer(BaseDataLayer):
             return None
 
     @queued
+    @write_call
     async def create_element(self, element: Element | ElementDict) -> None:
         """Upsert an element and copy its bytes to the storage client (when configured)."""
         write = elements.normalise(element, self._session_thread_id())
@@ -498,6 +532,7 @@ class Neo4jDataLayer(BaseDataLayer):
         return records.element_dict(props, url)  # type: ignore[return-value]
 
     @queued
+    @write_call
     async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
         """Delete an element (scoped to ``thread_id``, else the session's thread) and its file."""
         scope = thread_id or self._session_thread_id()
@@ -510,6 +545,7 @@ class Neo4jDataLayer(BaseDataLayer):
 
     # -- feedback ---------------------------------------------------------------------------
 
+    @write_call
     async def upsert_feedback(self, feedback: Feedback) -> str:
         """One feedback per step: create or update it; return its id. A step whose write this
         process was given and has not committed yet (the user rated a reply faster than the
@@ -521,6 +557,7 @@ class Neo4jDataLayer(BaseDataLayer):
             raise NotFoundError(f"upsert_feedback: no step {row['forId']!r} to rate")
         return str(result["id"])
 
+    @write_call
     async def delete_feedback(self, feedback_id: str) -> bool:
         """Delete a feedback by id; True if it existed (after this process's writes of it
         given before, which would otherwise bring it back)."""

@@ -15,6 +15,7 @@ from chainlit.user import User
 from neo4j import AsyncDriver
 
 from graph_layer import DatabaseError, Neo4jDataLayer, analytics
+from graph_layer import layer as layer_module
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.errors import ConfigurationError
 from graph_layer.executor import Row
@@ -221,42 +222,92 @@ async def test_layer_closes_only_a_driver_it_created(clean_db: Server, driver: A
         await inner.verify_connectivity()
 
 
+def _hold_writes(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch, *names: str
+                 ) -> tuple[dict[str, asyncio.Event], dict[str, asyncio.Event]]:
+    """Hold the layer's queries ``names``, each until its gate opens; ``arrived[name]`` is set
+    once one is held."""
+    arrived = {name: asyncio.Event() for name in names}
+    gates = {name: asyncio.Event() for name in names}
+    real = layer.executor._run
+
+    async def gated(name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
+        if name in gates:
+            arrived[name].set()
+            await gates[name].wait()
+        return await real(name, params, log_failure)
+
+    monkeypatch.setattr(layer.executor, "_run", gated)
+    return arrived, gates
+
+
 async def test_close_waits_for_the_writes_under_way(
     clean_db: Server, driver: AsyncDriver, chainlit_context: object, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Chainlit fires writes and forgets them, and calls close() at shutdown: what it fired
-    is written before the driver closes, an element whose caller was cancelled included."""
+    """Chainlit fires writes and forgets them, calls close() at shutdown and ends the process:
+    what it fired is written before the driver closes (a batched step, an element whose
+    caller was cancelled, a step delete waiting behind the step's write)."""
     storage = LocalFileStorageClient(tmp_path, "http://127.0.0.1/files", secret="test")
     own = Neo4jDataLayer(clean_db.uri, auth=clean_db.auth, database=clean_db.database,
                          storage_client=storage)
     thread_id = await make_thread(own, await make_user(own), "closing", 0)
-    held, gate, real = asyncio.Event(), asyncio.Event(), own.executor._run
-
-    async def gated(name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
-        if name in ("step/upsert_step", "element/upsert_element"):  # the batched writes
-            held.set()
-            await gate.wait()
-        return await real(name, params, log_failure)
-
-    monkeypatch.setattr(own.executor, "_run", gated)
-    reply = message(thread_id, 1, kind="assistant_message", output="bye")
+    old = message(thread_id, 1, output="to delete")
+    await own.create_step(old)
+    upsert, element_upsert, delete = \
+        "step/upsert_step", "element/upsert_element", "step/delete_step"
+    arrived, gates = _hold_writes(own, monkeypatch, upsert, element_upsert, delete)
+    reply = message(thread_id, 2, kind="assistant_message", output="bye")
     element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
                "display": "inline", "content": "kept"}
     fired = [asyncio.create_task(own.create_step(reply)),
-             asyncio.create_task(own.create_element(element))]
-    await held.wait()
-    await asyncio.sleep(0.1)  # the element's upload done, its row given too
-    fired[1].cancel()
-    closing = asyncio.create_task(own.close())
-    await asyncio.sleep(0.3)
-    assert not closing.done()  # close() waits for both
-    gate.set()
-    await closing
+             asyncio.create_task(own.create_element(element)),
+             asyncio.create_task(own.delete_step(old["id"]))]
+    closing = None
+    try:
+        await asyncio.wait_for(arrived[upsert].wait(), 10)
+        await asyncio.wait_for(arrived[element_upsert].wait(), 10)  # both rows in their
+        fired[1].cancel()                                            # transactions
+        with pytest.raises(asyncio.CancelledError):
+            await fired[1]
+        assert f"element {element['id']}" in own._writes_under_way().values()  # it goes on
+        closing = asyncio.create_task(own.close())
+        await asyncio.sleep(0.3)
+        assert not closing.done()  # close() waits for them
+        gates[upsert].set()
+        gates[element_upsert].set()
+        await asyncio.wait_for(arrived[delete].wait(), 10)  # behind the step's write
+        await asyncio.sleep(0.3)
+        assert not closing.done()  # and for the delete
+    finally:
+        for gate in gates.values():
+            gate.set()
+        await (closing or own.close())
     await fired[0]
+    await fired[2]
     rows = await query(driver, "MATCH (t:Thread {id: $t})-[:CONTAINS]->(n) WHERE n.id IN $ids "
                        "RETURN n.id AS id, n.objectKey AS key", t=thread_id,
-                       ids=[reply["id"], element["id"]])
-    assert {r["id"] for r in rows} == {reply["id"], element["id"]}
+                       ids=[reply["id"], element["id"], old["id"]])
+    assert {r["id"] for r in rows} == {reply["id"], element["id"]}  # the old step deleted
     key = next(r["key"] for r in rows if r["id"] == element["id"])
     assert storage.path_for(str(key)).read_text() == "kept"
+
+
+async def test_close_names_the_writes_it_leaves_after_its_wait(
+    clean_db: Server, chainlit_context: object, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    own = Neo4jDataLayer(clean_db.uri, auth=clean_db.auth, database=clean_db.database)
+    thread_id = await make_thread(own, await make_user(own), "stuck", 0)
+    arrived, gates = _hold_writes(own, monkeypatch, "step/upsert_step")
+    fired = asyncio.create_task(own.create_step(message(thread_id, 1)))
+    monkeypatch.setattr(layer_module, "CLOSE_WAIT_S", 0.2)
+    try:
+        await asyncio.wait_for(arrived["step/upsert_step"].wait(), 10)
+        await own.close()  # returns after 0.2 s, the write still held
+        assert not fired.done()
+    finally:
+        gates["step/upsert_step"].set()
+    with pytest.raises(DatabaseError):  # the driver closed under it
+        await fired
+    assert "writes still under way after 0.2 s; they may be lost: create_step, " \
+        "cypher/step/upsert_step.cypher" in caplog.text
