@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,12 @@ async def _floor_calls(ours: Neo4jPeer, cdl: ChainlitPgPeer) -> dict[str, dict[s
 Samples = dict[tuple[str, str, str], list[float]]  # (condition, line, way) -> ms per call
 
 
+def _in_order(names: Iterable[str], round_: int) -> list[str]:
+    """``names`` in their order, reversed every other round."""
+    ordered = list(names)
+    return ordered if round_ % 2 == 0 else ordered[::-1]
+
+
 async def measure(lines: dict[str, dict[str, Call]], blocks: int, sizes: dict[str, int]
                   ) -> tuple[Samples, Samples]:
     """``blocks`` rounds; in each, every condition, in it every line, and in that every way,
@@ -124,15 +130,12 @@ async def measure(lines: dict[str, dict[str, Call]], blocks: int, sizes: dict[st
     and client CPU (``time.thread_time``) in ms."""
     times: Samples = {}
     cpu: Samples = {}
-    conditions = list(CONDITIONS)
     for b in range(blocks):
-        for label in conditions if b % 2 == 0 else conditions[::-1]:
+        for label in _in_order(CONDITIONS, b):
             condition, size = CONDITIONS[label], sizes[label]
-            names = list(lines)
-            for line in names if b % 2 == 0 else names[::-1]:
+            for line in _in_order(lines, b):
                 ways = lines[line]
-                order = list(ways)
-                for way in order if b % 2 == 0 else order[::-1]:
+                for way in _in_order(ways, b):
                     for _ in range(size):
                         await _before(condition)
                         began, spent = time.perf_counter(), time.thread_time()

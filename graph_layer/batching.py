@@ -250,13 +250,15 @@ async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[None] = loop.create_future()
 
+    def lost(err: BaseException) -> None:
+        log.error("graph_layer: %s failed after its caller was cancelled", what, exc_info=err)
+
     async def run() -> None:
         try:
             await work
         except Exception as err:
             if outcome.cancelled():
-                log.error("graph_layer: %s failed after its caller was cancelled", what,
-                          exc_info=err)
+                lost(err)
             else:
                 outcome.set_exception(err)
         else:
@@ -273,8 +275,7 @@ async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
             return
         err = task.exception()
         if err is not None and outcome.cancelled():
-            log.error("graph_layer: %s failed after its caller was cancelled", what,
-                      exc_info=err)
+            lost(err)
         elif not outcome.done():
             outcome.set_exception(err or RuntimeError(f"{what} ended unsettled"))
 
@@ -285,7 +286,7 @@ async def detached(work: Coroutine[Any, Any, None], what: str) -> None:
         await outcome
     except asyncio.CancelledError:
         # cancelled in the same pass as the work failed: the error is nobody's now
-        if outcome.done() and not outcome.cancelled() and outcome.exception() is not None:
-            log.error("graph_layer: %s failed as its caller was cancelled", what,
-                      exc_info=outcome.exception())
+        err = outcome.exception() if outcome.done() and not outcome.cancelled() else None
+        if err is not None:
+            lost(err)
         raise

@@ -9,13 +9,14 @@ and Neo4j Browser) is Debian's ``/usr/bin/chromium`` (no downloaded browsers);
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from chainlit.context import context_var
@@ -25,6 +26,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, GraphDatabase
 from graph_layer import Neo4jDataLayer, analytics
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.context import use_http_context
+from graph_layer.executor import Row
 from graph_layer.settings import DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
@@ -156,6 +158,24 @@ async def chainlit_context() -> AsyncIterator[HTTPSession]:
     token = use_http_context()
     yield context_var.get().session  # type: ignore[misc]
     context_var.reset(token)
+
+
+def hold_queries(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch, *names: str
+                 ) -> tuple[dict[str, asyncio.Event], dict[str, asyncio.Event]]:
+    """Hold the layer's queries ``names`` (a batched one with its rows given), each until its
+    gate opens; ``arrived[name]`` is set once one is held."""
+    arrived = {name: asyncio.Event() for name in names}
+    gates = {name: asyncio.Event() for name in names}
+    real = layer.executor._run
+
+    async def gated(name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
+        if name in gates:
+            arrived[name].set()
+            await gates[name].wait()
+        return await real(name, params, log_failure)
+
+    monkeypatch.setattr(layer.executor, "_run", gated)
+    return arrived, gates
 
 
 async def query(driver: AsyncDriver, cypher: str, **params: object) -> list[dict[str, object]]:

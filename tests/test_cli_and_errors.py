@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from chainlit.types import Pagination, ThreadFilter
@@ -18,10 +17,9 @@ from graph_layer import DatabaseError, Neo4jDataLayer, analytics
 from graph_layer import layer as layer_module
 from graph_layer.analytics import AnalyticsDB
 from graph_layer.errors import ConfigurationError
-from graph_layer.executor import Row
 from graph_layer.schema import apply_schema, code_version
 from graph_layer.storage import LocalFileStorageClient
-from tests.conftest import Server, free_port, query
+from tests.conftest import Server, free_port, hold_queries, query
 from tests.factories import make_thread, make_user, message, new_id
 
 
@@ -222,24 +220,6 @@ async def test_layer_closes_only_a_driver_it_created(clean_db: Server, driver: A
         await inner.verify_connectivity()
 
 
-def _hold_writes(layer: Neo4jDataLayer, monkeypatch: pytest.MonkeyPatch, *names: str
-                 ) -> tuple[dict[str, asyncio.Event], dict[str, asyncio.Event]]:
-    """Hold the layer's queries ``names``, each until its gate opens; ``arrived[name]`` is set
-    once one is held."""
-    arrived = {name: asyncio.Event() for name in names}
-    gates = {name: asyncio.Event() for name in names}
-    real = layer.executor._run
-
-    async def gated(name: str, params: dict[str, Any], log_failure: bool) -> list[Row]:
-        if name in gates:
-            arrived[name].set()
-            await gates[name].wait()
-        return await real(name, params, log_failure)
-
-    monkeypatch.setattr(layer.executor, "_run", gated)
-    return arrived, gates
-
-
 async def test_close_waits_for_the_writes_under_way(
     clean_db: Server, driver: AsyncDriver, chainlit_context: object, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -255,7 +235,7 @@ async def test_close_waits_for_the_writes_under_way(
     await own.create_step(old)
     upsert, element_upsert, delete = \
         "step/upsert_step", "element/upsert_element", "step/delete_step"
-    arrived, gates = _hold_writes(own, monkeypatch, upsert, element_upsert, delete)
+    arrived, gates = hold_queries(own, monkeypatch, upsert, element_upsert, delete)
     reply = message(thread_id, 2, kind="assistant_message", output="bye")
     element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
                "display": "inline", "content": "kept"}
@@ -298,7 +278,7 @@ async def test_close_names_the_writes_it_leaves_after_its_wait(
 ) -> None:
     own = Neo4jDataLayer(clean_db.uri, auth=clean_db.auth, database=clean_db.database)
     thread_id = await make_thread(own, await make_user(own), "stuck", 0)
-    arrived, gates = _hold_writes(own, monkeypatch, "step/upsert_step")
+    arrived, gates = hold_queries(own, monkeypatch, "step/upsert_step")
     fired = asyncio.create_task(own.create_step(message(thread_id, 1)))
     monkeypatch.setattr(layer_module, "CLOSE_WAIT_S", 0.2)
     try:

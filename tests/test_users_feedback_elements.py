@@ -26,7 +26,7 @@ from graph_layer import (
 from graph_layer.convert import utc_now
 from graph_layer.errors import DatabaseError
 from graph_layer.storage import LocalFileStorageClient
-from tests.conftest import query
+from tests.conftest import hold_queries, query
 from tests.factories import make_user, message, new_id, step
 
 pytestmark = pytest.mark.asyncio
@@ -194,20 +194,14 @@ async def test_a_cancelled_element_write_goes_on_and_the_next_one_waits_for_it(
     thread_id = new_id()
     element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
                "display": "inline", "content": "one"}
-    arrived, gate, real = asyncio.Event(), asyncio.Event(), layer.executor.run_row
-
-    async def gated(name: str, row: dict[str, object]) -> dict[str, object]:
-        arrived.set()  # uploaded; the write waits here until the gate opens
-        await gate.wait()
-        return await real(name, row)
-
-    monkeypatch.setattr(layer.executor, "run_row", gated)
+    upsert = "element/upsert_element"
+    arrived, gates = hold_queries(layer, monkeypatch, upsert)  # uploaded, the write held
     first = asyncio.create_task(layer.create_element(element))
-    await arrived.wait()
+    await asyncio.wait_for(arrived[upsert].wait(), 10)
     first.cancel()
     second = asyncio.create_task(layer.create_element(dict(element, content="two")))
     await asyncio.sleep(0.05)
-    gate.set()
+    gates[upsert].set()
     await second
     with pytest.raises(asyncio.CancelledError):
         await first
@@ -229,18 +223,12 @@ async def test_a_cancelled_callers_failed_element_write_is_logged(
     element = {"id": new_id(), "threadId": thread_id, "type": "text", "name": "notes",
                "display": "inline", "content": "one"}
     await layer.create_element(element)
-    arrived, gate, real = asyncio.Event(), asyncio.Event(), layer.executor.run_row
-
-    async def gated(name: str, row: dict[str, object]) -> dict[str, object]:
-        arrived.set()
-        await gate.wait()
-        return await real(name, row)
-
-    monkeypatch.setattr(layer.executor, "run_row", gated)
+    upsert = "element/upsert_element"
+    arrived, gates = hold_queries(layer, monkeypatch, upsert)
     moved = asyncio.create_task(layer.create_element(dict(element, threadId=elsewhere)))
-    await arrived.wait()
+    await asyncio.wait_for(arrived[upsert].wait(), 10)
     moved.cancel()
-    gate.set()
+    gates[upsert].set()
     with pytest.raises(asyncio.CancelledError):
         await moved
     await layer.create_element(element)  # in turn: runs once the cancelled write has ended
