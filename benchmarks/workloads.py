@@ -275,8 +275,9 @@ async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elem
 
 async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
                   sidebar_args: tuple[Any, ...], resume_args: tuple[Any, ...]) -> tuple[int, int]:
-    """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a delete, a
-    sidebar page, its next page and a search, a resume, floor calls), stopping early after
+    """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a one-session
+    chat, a delete, a sidebar page, its next page and a search, a resume, floor calls),
+    stopping early after
     ``seconds`` (``Peer.fresh_plans`` after two thirds of them); returns the rounds and calls
     made. The same for every layer: a JVM server
     (Neo4j) compiles its hot paths only after thousands of calls (the trivial read went from
@@ -287,6 +288,10 @@ async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
 
     async def one_round(tag: str) -> None:
         await chat(peer, scratch, 20, 2, f"warmup-{tag}")  # as many sessions as measured
+        # and one alone: Neo4j plans a query once per size class of its list parameters, and
+        # a lone write's one row is another class than twenty writes' batch (the measured
+        # line's first lone create_user was planned there, 32-86 ms, before change 32)
+        await chat(peer, scratch, 1, 2, f"warmup-one-{tag}")
         doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
         await peer.layer.update_thread(doomed, name="warm-up")
         await scratch.timed("warmup", "delete_thread", peer.name, peer.layer.delete_thread(doomed))

@@ -1,0 +1,65 @@
+"""``python -m benchmarks.size_class``: a lone write planned after only batches of twenty.
+
+Neo4j caches a plan per query text and per set of parameter types, where a list parameter's
+type includes its size class (1, 2-10, 11-100, ... items; ``graph_layer.plan_ahead``). The
+group commit sends ``$rows`` of one row for a lone call and of up to twenty when twenty
+sessions write at once. The benchmark's warm-up, until change 32, ran only twenty-session
+chats, in which the twenty logins of a wave always went in one batch: after the query caches
+were emptied two thirds in (change 25), ``user/upsert_user`` was planned again for twenty rows
+only, and the first lone ``create_user`` of the measured one-session line planned it for one.
+
+Each trial here does the same on a scratch server: the query caches emptied, three waves of
+twenty concurrent ``create_user`` calls, then three lone calls, then three more; printed is
+each lone call's server time (the driver's ``result_available_after`` plus
+``result_consumed_after``, which include planning) and its whole time, in ms.
+
+Run it against a scratch ``NEO4J_URI``: it empties the server's query caches (every query is
+planned again at its next call) and leaves the users it made (``size-class-...``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import uuid
+
+import typer
+from chainlit.user import User
+
+from benchmarks.peers import scratch_peer
+from graph_layer.executor import timing_records
+
+
+async def trials(count: int) -> None:
+    """``count`` trials, each printed as one line."""
+    async with scratch_peer() as peer:
+        layer = peer.ours
+        await layer.setup()
+
+        async def login() -> None:
+            await layer.create_user(User(identifier=f"size-class-{uuid.uuid4()}"))
+
+        async def lone(calls: int) -> str:
+            with timing_records() as records:
+                for _ in range(calls):
+                    await login()
+            times = [(getattr(r, "server_ms", math.nan), getattr(r, "total_ms", math.nan))
+                     for r in records]  # the timing log's extra fields
+            return ", ".join(f"{server:.0f} / {whole:.1f}" for server, whole in times)
+
+        print("lone create_user after batches of 20 only: server / whole ms per call")
+        for trial in range(count):
+            await peer.fresh_plans()
+            for _ in range(3):
+                await asyncio.gather(*(login() for _ in range(20)))
+            first = await lone(3)
+            print(f"  trial {trial + 1}: the first three {first}; the next three {await lone(3)}")
+
+
+def main(count: int = typer.Option(3, help="Trials.")) -> None:
+    """Print the lone calls' server and whole times per trial."""
+    asyncio.run(trials(count))
+
+
+if __name__ == "__main__":
+    typer.run(main)
