@@ -258,7 +258,8 @@ class Neo4jPeer(Peer):
 @contextlib.asynccontextmanager
 async def scratch_peer() -> AsyncIterator[Neo4jPeer]:
     """A Neo4jPeer on ``NEO4J_URI`` (``NEO4J_*`` settings) with a throwaway file store: what
-    the probe scripts (``warmup_curve``, ``delete_commit``, ``cost_split``) measure through."""
+    the probe scripts (``warmup_curve``, ``delete_commit``, ``cost_split``, ``size_class``)
+    measure through."""
     settings = Neo4jSettings()
     with tempfile.TemporaryDirectory() as files:
         peer = Neo4jPeer(Path(files), settings.uri, settings.auth, settings.database)

@@ -9,9 +9,11 @@ were emptied two thirds in (change 25), ``user/upsert_user`` was planned again f
 only, and the first lone ``create_user`` of the measured one-session line planned it for one.
 
 Each trial here does the same on a scratch server: the query caches emptied, three waves of
-twenty concurrent ``create_user`` calls, then three lone calls, then three more; printed is
-each lone call's server time (the driver's ``result_available_after`` plus
-``result_consumed_after``, which include planning) and its whole time, in ms.
+twenty concurrent ``create_user`` calls, then three lone calls, then three more. As a control,
+each trial then does it again with one lone call before the waves, so that the class of one
+row is planned before them. Printed is each lone call's server time (the driver's
+``result_available_after`` plus ``result_consumed_after``, which include planning) and its
+whole time, in ms.
 
 Run it against a scratch ``NEO4J_URI``: it empties the server's query caches (every query is
 planned again at its next call) and leaves the users it made (``size-class-...``).
@@ -31,7 +33,7 @@ from graph_layer.executor import timing_records
 
 
 async def trials(count: int) -> None:
-    """``count`` trials, each printed as one line."""
+    """``count`` trials, each printed as two lines (without and with the control's lone call)."""
     async with scratch_peer() as peer:
         layer = peer.ours
         await layer.setup()
@@ -44,16 +46,21 @@ async def trials(count: int) -> None:
                 for _ in range(calls):
                     await login()
             times = [(getattr(r, "server_ms", math.nan), getattr(r, "total_ms", math.nan))
-                     for r in records]  # the timing log's extra fields
+                     for r in records  # the timing log's extra fields; not the purge's
+                     if getattr(r, "query", None) == "user/upsert_user"]
             return ", ".join(f"{server:.0f} / {whole:.1f}" for server, whole in times)
 
-        print("lone create_user after batches of 20 only: server / whole ms per call")
+        print("lone create_user after waves of 20: server / whole ms per call")
         for trial in range(count):
-            await peer.fresh_plans()
-            for _ in range(3):
-                await asyncio.gather(*(login() for _ in range(20)))
-            first = await lone(3)
-            print(f"  trial {trial + 1}: the first three {first}; the next three {await lone(3)}")
+            for control in (False, True):
+                await peer.fresh_plans()
+                before = f"one lone call ({await lone(1)}), then " if control else ""
+                for _ in range(3):
+                    await asyncio.gather(*(login() for _ in range(20)))
+                first = await lone(3)
+                then = await lone(3)
+                print(f"  trial {trial + 1}: {before}the waves; the first three {first}; "
+                      f"the next three {then}")
 
 
 def main(count: int = typer.Option(3, help="Trials.")) -> None:

@@ -277,20 +277,20 @@ async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
                   sidebar_args: tuple[Any, ...], resume_args: tuple[Any, ...]) -> tuple[int, int]:
     """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a one-session
     chat, a delete, a sidebar page, its next page and a search, a resume, floor calls),
-    stopping early after
-    ``seconds`` (``Peer.fresh_plans`` after two thirds of them); returns the rounds and calls
-    made. The same for every layer: a JVM server
-    (Neo4j) compiles its hot paths only after thousands of calls (the trivial read went from
-    11.4 ms to 1.4 ms p50 over the first 32,000 on this machine: ``python -m
-    benchmarks.warmup_curve``), and pools grow to the measured concurrency. A write that raised
+    stopping early after ``seconds`` (``Peer.fresh_plans`` after two thirds of them); returns
+    the rounds and calls made. The same for every layer: a JVM server (Neo4j) compiles its
+    hot paths only after thousands of calls (the trivial read went from 11.4 ms to 1.4 ms p50
+    over the first 32,000 on this machine: ``python -m benchmarks.warmup_curve``), plans a
+    query once per size class of its list parameters (a lone write's one row, a wave's
+    twenty), and pools grow to the measured concurrency. A write that raised
     is a finding in ``rec`` (workload ``warm-up``)."""
     scratch = Recorder()
 
     async def one_round(tag: str) -> None:
         await chat(peer, scratch, 20, 2, f"warmup-{tag}")  # as many sessions as measured
-        # and one alone: Neo4j plans a query once per size class of its list parameters, and
-        # a lone write's one row is another class than twenty writes' batch (the measured
-        # line's first lone create_user was planned there, 32-86 ms, before change 32)
+        # and one alone: a lone write's one row is another size class than twenty writes'
+        # batch (before change 32 the measured line's first lone create_user planned it: its
+        # p99 was 32-80 ms in every full run)
         await chat(peer, scratch, 1, 2, f"warmup-one-{tag}")
         doomed = str(uuid.uuid4())  # delete_thread's query is planned here, not when measured
         await peer.layer.update_thread(doomed, name="warm-up")
