@@ -12,8 +12,9 @@ Each trial here does the same on a scratch server: the query caches emptied, thr
 twenty concurrent ``create_user`` calls, then three lone calls, then three more. As a control,
 each trial then does it again with one lone call before the waves, so that the class of one
 row is planned before them. Printed is each lone call's server time (the driver's
-``result_available_after`` plus ``result_consumed_after``, which include planning) and its
-whole time, in ms.
+``result_available_after`` plus ``result_consumed_after``, which include planning) and the
+executor's whole time for its query, in ms; a lone call whose row shared a transaction is
+marked ``(N rows)``.
 
 Run it against a scratch ``NEO4J_URI``: it empties the server's query caches (every query is
 planned again at its next call) and leaves the users it made (``size-class-...``).
@@ -45,10 +46,12 @@ async def trials(count: int) -> None:
             with timing_records() as records:
                 for _ in range(calls):
                     await login()
-            times = [(getattr(r, "server_ms", math.nan), getattr(r, "total_ms", math.nan))
-                     for r in records  # the timing log's extra fields; not the purge's
-                     if getattr(r, "query", None) == "user/upsert_user"]
-            return ", ".join(f"{server:.0f} / {whole:.1f}" for server, whole in times)
+            times = [(getattr(r, "server_ms", math.nan), getattr(r, "total_ms", math.nan),
+                      getattr(r, "rows", 0))  # the timing log's extra fields
+                     for r in records if getattr(r, "query", None) == "user/upsert_user"]
+            return ", ".join(f"{server:.0f} / {whole:.1f}" + (f" ({rows} rows)" if rows != 1
+                                                               else "")
+                             for server, whole, rows in times)
 
         print("lone create_user after waves of 20: server / whole ms per call")
         for trial in range(count):
