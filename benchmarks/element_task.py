@@ -176,9 +176,8 @@ async def _probe(peer: Neo4jPeer, warm: int, waves: int, against: str | None, ro
                     if n >= warm:
                         calls[name] += ms
                         walls[name].append(wall)
-                        rows[name] += [getattr(r, "rows", 0) for r in records
-                                       if getattr(r, "query", None)
-                                       == "element/upsert_element"]
+                        rows[name] += [r.rows for r in records
+                                       if r.query == "element/upsert_element"]
             for name in names:
                 print(f"  S={sessions:2d} {name:20s} per call {_p(calls[name])}   "
                       f"per wave {_p(walls[name])}   rows per transaction median "

@@ -18,7 +18,6 @@ rows the group commit's transactions held. Run it against a scratch ``NEO4J_URI`
 from __future__ import annotations
 
 import asyncio
-import logging
 import statistics
 import time
 import uuid
@@ -32,15 +31,15 @@ from benchmarks.report import pct
 from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
-from graph_layer.executor import timing_records
+from graph_layer.executor import QueryTiming, timing_records
 from graph_layer.steps import step_params
 
 Write = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
-def step_transactions(records: list[logging.LogRecord]) -> list[int]:
-    """The rows of each ``step/upsert_step`` transaction among the executor's timing records."""
-    return [r.rows for r in records if getattr(r, "query", None) == "step/upsert_step"]
+def step_transactions(records: list[QueryTiming]) -> list[int]:
+    """The rows of each ``step/upsert_step`` transaction among the executor's timings."""
+    return [r.rows for r in records if r.query == "step/upsert_step"]
 
 
 async def conversations(write: Write, sessions: int, turns: int, threads: list[str]

@@ -23,7 +23,6 @@ planned again at its next call) and leaves the users it made (``size-class-...``
 from __future__ import annotations
 
 import asyncio
-import math
 import uuid
 
 import typer
@@ -46,12 +45,9 @@ async def trials(count: int) -> None:
             with timing_records() as records:
                 for _ in range(calls):
                     await login()
-            times = [(getattr(r, "server_ms", math.nan), getattr(r, "total_ms", math.nan),
-                      getattr(r, "rows", 0))  # the timing log's extra fields
-                     for r in records if getattr(r, "query", None) == "user/upsert_user"]
-            return ", ".join(f"{server:.0f} / {whole:.1f}" + (f" ({rows} rows)" if rows != 1
-                                                               else "")
-                             for server, whole, rows in times)
+            return ", ".join(f"{r.server_ms:.0f} / {r.total_ms:.1f}"
+                             + (f" ({r.rows} rows)" if r.rows != 1 else "")
+                             for r in records if r.query == "user/upsert_user")
 
         print("lone create_user after waves of 20: server / whole ms per call")
         for trial in range(count):

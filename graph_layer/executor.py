@@ -10,6 +10,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
@@ -85,15 +86,27 @@ def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float
                             "total_ms": total})
 
 
+@dataclass(frozen=True)
+class QueryTiming:
+    """One ``timing_log`` record: the query's name, its rows, the server's time (NaN if it
+    gave none) and the whole call's, in ms."""
+    query: str
+    rows: int
+    server_ms: float
+    total_ms: float
+
+
 @contextlib.contextmanager
-def timing_records() -> Iterator[list[logging.LogRecord]]:
-    """The ``timing_log`` records of the queries that succeed in the block, in order (DEBUG is
-    switched on for the block)."""
-    records: list[logging.LogRecord] = []
+def timing_records() -> Iterator[list[QueryTiming]]:
+    """The timings of the queries that succeed in the block, in order (``timing_log``'s DEBUG
+    is switched on for the block)."""
+    records: list[QueryTiming] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
+            extra = vars(record)
+            records.append(QueryTiming(extra["query"], extra["rows"], extra["server_ms"],
+                                       extra["total_ms"]))
 
     handler, level = Collect(logging.DEBUG), timing_log.level
     timing_log.addHandler(handler)

@@ -33,7 +33,7 @@ def transactions(name: str = "step/upsert_step") -> Iterator[list[int]]:
     sizes: list[int] = []
     with timing_records() as records:
         yield sizes
-    sizes += [r.rows for r in records if getattr(r, "query", None) == name]
+    sizes += [r.rows for r in records if r.query == name]
 
 
 async def _outputs(driver: AsyncDriver, thread_ids: list[str]) -> dict[str, str | None]:
