@@ -4,8 +4,11 @@ taken over all of its rounds. No database: this is the benchmark's own bookkeepi
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
-from benchmarks.report import rows
+from benchmarks import history
+from benchmarks.report import OURS, rows
 from benchmarks.run import in_turns
 from benchmarks.workloads import Recorder, floor
 
@@ -78,3 +81,31 @@ async def test_the_floor_measured_in_rounds_keeps_every_rounds_calls() -> None:
         line = rec.line("floor", call, "db")
         assert (len(line.ms), line.calls) == (5, 5)
         assert line.wall_s >= sum(line.ms) / 1000
+
+
+def _result(path: Path, when: str, p50: dict[tuple[str, str, str], float]) -> Path:
+    rows_ = [{"workload": w, "call": c, "layer": layer, "p50_ms": ms,
+              "workload_calls_per_s": 1000 / ms} for (w, c, layer), ms in p50.items()]
+    path.write_text(json.dumps({"meta": {"when": when, "machine": "m, load average 1"},
+                                "rows": rows_}))
+    return path
+
+
+def test_history_counts_the_runs_each_layer_led_and_our_writes_against_our_floor(
+        tmp_path: Path) -> None:
+    ours, peer = OURS, "Peer (x)"
+    first = _result(tmp_path / "a.json", "2026-01-01T00:00", {
+        ("chat 1x4x20", "create_step", ours): 2.0, ("chat 1x4x20", "create_step", peer): 1.0,
+        ("floor", "trivial write tx", "neo4j"): 0.5})
+    second = _result(tmp_path / "b.json", "2026-01-02T00:00", {
+        ("chat 1x4x20", "create_step", ours): 1.5, ("chat 1x4x20", "create_step", peer): 3.0,
+        ("floor", "trivial write tx", "neo4j"): 1.0,
+        **{(line.format(size), call, ours): ms * (1 + i)
+           for i, (line, call) in enumerate(history.SCALE_LINES)
+           for size, ms in (("1k", 2.0), ("100k", 3.2))}})
+    text = history.report([first, second])
+    assert "| chat 1x4x20 | create_step | 1 of 2, 0.50-2.00x |" in text
+    assert "| a.json | 0.50 | create_step 4.00 | 0 of 1 |" in text
+    assert "| b.json | 1.00 | create_step 1.50 | 1 of 1 |" in text
+    assert "| b.json | 1.60x | 1.60x | 1.60x | 0 of 3 |" in text  # a.json has no scale lines
+    assert "| a.json | " not in text.split("## Scale")[1]
