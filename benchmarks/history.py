@@ -1,13 +1,14 @@
 """``python -m benchmarks.history [RESULT.json ...]``: which layer led each line over many runs.
 
-One full run cannot say who leads a line: on this shared two-core host a layer's p50 moves by
-up to 2x from one run to the next. This reads the JSON results of ``graph-layer bench`` (by
-default every kept full run, ``benchmarks/results/full*.json``, with all four layers, from
-the first that measured the layers in rounds, change 29, on) and prints, per workload line
-and peer, in how many runs we led (our p50 below the peer's) and the range of the peer's p50
-divided by ours (> 1: we are faster); then our one-session writes against our own
-trivial-write floor of the same run (the issue's 2x target), the scale line's growth from
-1k to 100k other threads (its 1.5x target), and the twenty-session chat's calls per second.
+One full run cannot say who leads a line: on this shared two-core host a layer's p50 moved by
+up to 2.1x from one run to the next on the same host. This reads the JSON results of
+``graph-layer bench`` (by default every kept full run, ``benchmarks/results/full*.json``, with
+all four layers, from the first that measured the layers in rounds, change 29, on) and prints,
+per workload line and peer, in how many runs we led (our p50 below the peer's), the range of
+the peer's p50 divided by ours (> 1: we are faster) and, where the peer led, the range of its
+lead; then our one-session writes against our own trivial-write floor of the same run (the
+issue's 2x target), the scale line's growth from 1k to 100k other threads (its 1.5x target),
+and the twenty-session chat's calls per second.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import typer
 from benchmarks.report import OURS
 
 RESULTS = Path(__file__).parent / "results"
-#: The first full run that measured every line in rounds, each layer in turn (change 29).
+#: The first full run with the layers in rounds, each in turn (change 29; its scale lines, and
+#: those of 18:48, were still measured one layer after the other: in rounds from 19:08 on).
 FIRST_IN_ROUNDS = "2026-11-28T18:33"
+#: The layer name of our floor rows (the floor is per database).
+OUR_FLOOR = "neo4j"
 #: Rows that are not a layer's line against the others.
 _NOT_LINES = ("floor", "background", "server time")
 ONE_SESSION = "chat 1x4x20"
@@ -54,15 +58,21 @@ class Run:
         return None if row is None else float(row["p50_ms"])
 
 
+def distinct(runs: list[Run]) -> list[Run]:
+    """One run per start time (``full.json`` is a copy of the latest run), oldest first; of
+    two copies the first given is kept."""
+    by_when: dict[str, Run] = {}
+    for run in runs:
+        by_when.setdefault(run.when, run)
+    return [run for _, run in sorted(by_when.items())]
+
+
 def default_runs() -> list[Path]:
     """Every kept full run with all four layers since change 29, oldest first (``full.json``
-    is a copy of the latest, counted once, under its dated name)."""
-    runs: dict[str, Run] = {}
-    for path in sorted(RESULTS.glob("full*.json")):  # a dated name sorts before full.json
-        run = Run.load(path)
-        runs.setdefault(run.when, run)
-    return [RESULTS / run.name for when, run in sorted(runs.items())
-            if when >= FIRST_IN_ROUNDS and len(run.layers) == 4]
+    counted once, under its dated name)."""
+    paths = sorted(RESULTS.glob("full*.json"))  # a dated name sorts before full.json
+    return [RESULTS / run.name for run in distinct([Run.load(path) for path in paths])
+            if run.when >= FIRST_IN_ROUNDS and len(run.layers) == 4]
 
 
 def _span(values: list[float]) -> str:
@@ -71,7 +81,9 @@ def _span(values: list[float]) -> str:
 
 
 def lead_table(runs: list[Run]) -> list[str]:
-    """Per line and peer: runs we led, of the runs with both, and the peer/ours p50 range."""
+    """Per line and peer: the runs we led (our p50 below the peer's; a tie is the peer's) of
+    the runs with both, the range of the peer's p50 over ours, and, where the peer led, the
+    range of its lead (ours over its, from the unrounded p50s)."""
     peers = sorted(set().union(*(run.layers for run in runs)) - {OURS})
     lines: list[tuple[str, str]] = []
     for run in runs:
@@ -89,7 +101,9 @@ def lead_table(runs: list[Run]) -> list[str]:
                 if ours and theirs:
                     ratios.append(theirs / ours)
             led = sum(1 for ratio in ratios if ratio > 1)
-            cells.append(f"{led} of {len(ratios)}, {_span(ratios)}" if ratios else "")
+            theirs_led = [1 / ratio for ratio in ratios if ratio <= 1]
+            lead = f" (its lead {_span(theirs_led)})" if theirs_led else ""
+            cells.append(f"{led} of {len(ratios)}, {_span(ratios)}{lead}" if ratios else "")
         out.append(f"| {workload} | {call} | " + " | ".join(cells) + " |")
     return out
 
@@ -98,7 +112,7 @@ def floor_table(runs: list[Run]) -> list[str]:
     """Our one-session writes over our trivial-write floor of the same run, per run."""
     out = ["| run | write floor ms | each write / floor (p50) | within 2x |", "|---|---:|---|---:|"]
     for run in runs:
-        floor = run.p50("floor", "trivial write tx", "neo4j")
+        floor = run.p50("floor", "trivial write tx", OUR_FLOOR)
         writes = {call: p50 for (workload, call, layer), row in run.rows.items()
                   if workload == ONE_SESSION and layer == OURS
                   and (p50 := float(row["p50_ms"])) > 0}
@@ -136,20 +150,22 @@ def scale_table(runs: list[Run]) -> list[str]:
 
 
 def workload_rate(runs: list[Run]) -> list[str]:
-    """The twenty-session chat's calls per second: each peer's over ours, per run."""
+    """The twenty-session chat's calls per second: ours over each peer's, per run (> 1: ours
+    is the higher)."""
     out = []
     for run in runs:
         rates = {layer: float(row["workload_calls_per_s"])
                  for (workload, _, layer), row in run.rows.items() if workload == TWENTY_SESSIONS}
         ours = rates.pop(OURS, None)
         if ours:
-            shown = ", ".join(f"{peer} {rate / ours:.2f}" for peer, rate in sorted(rates.items()))
-            out.append(f"- {run.name}: ours {ours:.0f} calls/s; a peer's over ours: {shown}")
+            shown = ", ".join(f"{peer} {ours / rate:.2f}x" for peer, rate in sorted(rates.items()))
+            out.append(f"- {run.name}: ours {ours:.0f} calls/s; ours over a peer's: {shown}")
     return out
 
 
 def report(paths: list[Path]) -> str:
-    runs = [Run.load(path) for path in paths]
+    """The whole printout for the results at ``paths`` (a run given twice counts once)."""
+    runs = distinct([Run.load(path) for path in paths])
     machines = sorted({run.machine.split(", load average")[0] for run in runs})
     head = [f"Runs ({len(runs)}): " + ", ".join(f"{run.name} ({run.when[:16]})" for run in runs),
             "Machines: " + "; ".join(machines), "",
@@ -163,7 +179,7 @@ def report(paths: list[Path]) -> str:
                       *workload_rate(runs)]) + "\n"
 
 
-def main(results: list[Path] = typer.Argument(  # noqa: B008 (typer's way)
+def main(results: list[Path] | None = typer.Argument(  # noqa: B008 (typer's way)
         None, help="Result JSON files (default: the kept full runs since change 29).")) -> None:
     """Print who led each line over the runs, and how our writes stand against our floor."""
     paths = results or default_runs()

@@ -5,7 +5,7 @@ Starts a server with each set in ``server.jvm.additional`` (``LocalNeo4j`` adds 
 Neo4j's launcher defaults, so they win) side by side, and makes ``benchmarks.fulltext_refresh``'s
 calls (message and tool step writes, 20 messages at once, a message then its search) in blocks
 taking turns (``benchmarks.setting_ab``). Add ``-Xlog:gc:file=PATH`` to a set to see its
-collections. Two comparisons (README, docs/performance.md; the C1 one and the first two
+collections. Two comparisons (docs/performance.md; the C1 one and the first two
 ParallelGC runs made with an ad-hoc script making this same call):
 
 - ``-XX:+UseG1GC`` (a no-op: the default) against ``-XX:TieredStopAtLevel=1`` (no C2

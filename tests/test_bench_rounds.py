@@ -7,6 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks import history
 from benchmarks.report import OURS, rows
 from benchmarks.run import in_turns
@@ -103,9 +105,25 @@ def test_history_counts_the_runs_each_layer_led_and_our_writes_against_our_floor
         **{(line.format(size), call, ours): ms * (1 + i)
            for i, (line, call) in enumerate(history.SCALE_LINES)
            for size, ms in (("1k", 2.0), ("100k", 3.2))}})
-    text = history.report([first, second])
-    assert "| chat 1x4x20 | create_step | 1 of 2, 0.50-2.00x |" in text
+    text = history.report([first, second, first])  # a run given twice counts once
+    assert "| chat 1x4x20 | create_step | 1 of 2, 0.50-2.00x (its lead 2.00x) |" in text
+    assert "neo4j: we led" not in text  # the floor's layer is no peer
     assert "| a.json | 0.50 | create_step 4.00 | 0 of 1 |" in text
     assert "| b.json | 1.00 | create_step 1.50 | 1 of 1 |" in text
     assert "| b.json | 1.60x | 1.60x | 1.60x | 0 of 3 |" in text  # a.json has no scale lines
     assert "| a.json | " not in text.split("## Scale")[1]
+
+
+def test_history_takes_each_kept_run_with_every_layer_since_change_29_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "RESULTS", tmp_path)
+    every = {("sidebar 1k", "list_threads first=35", layer): 1.0
+             for layer in (OURS, "A (x)", "B (x)", "C (x)")}
+    _result(tmp_path / "full-2026-11-28-1725.json", "2026-11-28T17:25:16", every)  # before
+    two = {key: ms for key, ms in every.items() if key[2] in (OURS, "A (x)")}
+    _result(tmp_path / "full-2026-11-28-2151-neo4j-a.json", "2026-11-28T21:51:54", two)
+    _result(tmp_path / "full-2026-11-28-1833.json", "2026-11-28T18:33:07", every)
+    _result(tmp_path / "full-2026-11-29-0421.json", "2026-11-29T04:21:46", every)
+    _result(tmp_path / "full.json", "2026-11-29T04:21:46", every)  # a copy of the latest
+    assert [p.name for p in history.default_runs()] == [
+        "full-2026-11-28-1833.json", "full-2026-11-29-0421.json"]
