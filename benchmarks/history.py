@@ -1,7 +1,8 @@
 """``python -m benchmarks.history [RESULT.json ...]``: which layer led each line over many runs.
 
 One full run cannot say who leads a line: on this shared two-core host a layer's p50 moved by
-up to 2.1x from one run to the next on the same host. This reads the JSON results of
+up to 2.1x between two consecutive runs on the same host on a line measured in rounds (2.8x on
+a scale line not yet in rounds). This reads the JSON results of
 ``graph-layer bench`` (by default every kept full run, ``benchmarks/results/full*.json``, with
 all four layers, from the first that measured the layers in rounds, change 29, on) and prints,
 per workload line and peer, in how many runs we led (our p50 below the peer's), the range of
@@ -169,7 +170,8 @@ def report(paths: list[Path]) -> str:
     machines = sorted({run.machine.split(", load average")[0] for run in runs})
     head = [f"Runs ({len(runs)}): " + ", ".join(f"{run.name} ({run.when[:16]})" for run in runs),
             "Machines: " + "; ".join(machines), "",
-            "## Who led each line (p50): runs we led, and a peer's p50 over ours", ""]
+            "## Who led each line (p50): runs we led, a peer's p50 over ours, and its lead "
+            "(ours over its) where it led", ""]
     return "\n".join([*head, *lead_table(runs), "",
                       "## One-session writes against our trivial-write floor", "",
                       *floor_table(runs), "",

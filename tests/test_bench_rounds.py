@@ -105,9 +105,18 @@ def test_history_counts_the_runs_each_layer_led_and_our_writes_against_our_floor
         **{(line.format(size), call, ours): ms * (1 + i)
            for i, (line, call) in enumerate(history.SCALE_LINES)
            for size, ms in (("1k", 2.0), ("100k", 3.2))}})
+    tie = _result(tmp_path / "c.json", "2026-01-03T00:00", {
+        ("chat 1x4x20", "create_step", ours): 2.0, ("chat 1x4x20", "create_step", peer): 2.0})
     text = history.report([first, second, first])  # a run given twice counts once
     assert "| chat 1x4x20 | create_step | 1 of 2, 0.50-2.00x (its lead 2.00x) |" in text
     assert "neo4j: we led" not in text  # the floor's layer is no peer
+    # the chat's rows here are one-session ones: no twenty-session line, no rate
+    assert "calls/s" not in text.split("calls per second")[1]
+    assert "| 1 of 3, 0.50-2.00x (its lead 1.00-2.00x) |" in history.report([first, second, tie])
+    twenty = _result(tmp_path / "d.json", "2026-01-04T00:00", {
+        (history.TWENTY_SESSIONS, "create_step", ours): 2.0,  # 500 calls/s against 250
+        (history.TWENTY_SESSIONS, "create_step", peer): 4.0})
+    assert "ours 500 calls/s; ours over a peer's: Peer (x) 2.00x" in history.report([twenty])
     assert "| a.json | 0.50 | create_step 4.00 | 0 of 1 |" in text
     assert "| b.json | 1.00 | create_step 1.50 | 1 of 1 |" in text
     assert "| b.json | 1.60x | 1.60x | 1.60x | 0 of 3 |" in text  # a.json has no scale lines
