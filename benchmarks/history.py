@@ -2,14 +2,14 @@
 
 One full run cannot say who leads a line: on this shared two-core host a layer's p50 moved by
 up to 2.1x between two consecutive runs on the same host on a line measured in rounds (2.8x on
-a scale line not yet in rounds). This reads the JSON results of
-``graph-layer bench`` (by default every kept full run, ``benchmarks/results/full*.json``, with
-all four layers, from the first that measured the layers in rounds, change 29, on) and prints,
-per workload line and peer, in how many runs we led (our p50 below the peer's), the range of
-the peer's p50 divided by ours (> 1: we are faster) and, where the peer led, the range of its
-lead; then our one-session writes against our own trivial-write floor of the same run (the
-issue's 2x target), the scale line's growth from 1k to 100k other threads (its 1.5x target),
-and the twenty-session chat's calls per second.
+a scale line not yet in rounds). This reads the JSON results of ``graph-layer bench`` (by
+default every kept full run, ``benchmarks/results/full*.json``, with all four layers, from the
+first that measured the layers in rounds, change 29, on) and prints, per workload line and
+peer, in how many runs we led (our p50 below the peer's), the range of the peer's p50 divided
+by ours (> 1: we are faster) and, where the peer led, the range of its lead; then our
+one-session writes against our own trivial-write floor of the same run (the issue's 2x
+target), the scale line's growth from 1k to 100k other threads (its 1.5x target), and the
+twenty-session chat's calls per second.
 """
 
 from __future__ import annotations
