@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import tempfile
 import time
@@ -29,11 +30,10 @@ from typing import Any
 from chainlit.element import ElementDict
 from chainlit.types import Feedback, Pagination, ThreadFilter
 from chainlit.user import User
-from chainlit.utils import utc_now
 
 import graph_layer.layer as layer_module
 from benchmarks.run import free_port
-from benchmarks.workloads import new_message, new_step
+from benchmarks.workloads import new_message, new_step, utc_now
 from graph_layer.context import use_http_context
 from graph_layer.layer import Neo4jDataLayer
 from graph_layer.local_server import LocalNeo4j
@@ -120,7 +120,7 @@ def report(results: dict[str, list[tuple[float, Timed]]]) -> None:
         print(f"{label:34s}" + "".join(f"{c:10.1f}" for c in cells))
 
     for i, label in enumerate(calls):
-        row(label, lambda t, i=i: t[i][1])
+        row(label, functools.partial(lambda t, i: t[i][1], i=i))
     row("the visit in all", lambda t: sum(ms for _, ms in t))
     planning = [statistics.median(p for p, _ in results[m]) for m in MODES]
     print(f"{'planning ahead (ms)':34s}" + "".join(f"{p:10.0f}" for p in planning))

@@ -22,7 +22,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -33,6 +33,9 @@ from graph_layer.context import use_http_context
 from graph_layer.convert import utc_now
 from graph_layer.executor import QueryTiming, timing_records
 from graph_layer.steps import step_params
+
+if TYPE_CHECKING:
+    from chainlit.step import StepDict
 
 Write = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -53,10 +56,11 @@ async def conversations(write: Write, sessions: int, turns: int, threads: list[s
         threads.append(thread_id)
         for _ in range(turns):
             now = utc_now()
-            step = {"id": str(uuid.uuid4()), "threadId": thread_id, "parentId": None,
-                    "type": "assistant_message", "name": "Assistant", "output": "",
-                    "createdAt": now, "start": now, "end": now, "metadata": {},
-                    "streaming": False, "isError": False}
+            step: dict[str, Any] = {
+                "id": str(uuid.uuid4()), "threadId": thread_id, "parentId": None,
+                "type": "assistant_message", "name": "Assistant", "output": "",
+                "createdAt": now, "start": now, "end": now, "metadata": {},
+                "streaming": False, "isError": False}
             for output in ("", "Here is what I found. " * 12):
                 step["output"] = output
                 began = time.perf_counter()
@@ -73,7 +77,10 @@ def ways(layer: Neo4jDataLayer) -> dict[str, Write]:
     async def own(step: dict[str, Any]) -> None:
         await layer.executor.run("step/upsert_step", rows=[step_params(step)])
 
-    return {"own transaction": own, "group commit": layer.update_step}
+    async def group(step: dict[str, Any]) -> None:
+        await layer.update_step(cast("StepDict", step))
+
+    return {"own transaction": own, "group commit": group}
 
 
 async def probe(warm: int, blocks: int, turns: int) -> None:

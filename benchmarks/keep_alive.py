@@ -51,7 +51,9 @@ async def _calls(peer: Neo4jPeer) -> dict[str, Call]:
     await layer.update_thread(writes, name="keep-alive writes")
 
     async def create_step(i: int) -> None:
-        await layer.create_step({**message("Here is what I found. " * 12), "threadId": writes})
+        step = message("Here is what I found. " * 12)
+        step["threadId"] = writes
+        await layer.create_step(step)
 
     async def create_20_steps(i: int) -> None:  # 20 sessions writing at once
         await asyncio.gather(*(create_step(i) for _ in range(20)))

@@ -314,7 +314,7 @@ class ChainlitPgPeer(Peer):
         from chainlit.data.chainlit_data_layer import ChainlitDataLayer
 
         self.layer = ChainlitDataLayer(self.dsn, storage_client=self.storage)
-        await self.layer.connect()  # type: ignore[attr-defined]
+        await self.layer.connect()  # type: ignore[no-untyped-call]
         self.conn = await asyncpg.connect(self.dsn)
         self.users = {}
 

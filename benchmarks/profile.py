@@ -71,6 +71,8 @@ async def main() -> None:
         _, summary, _ = await driver.execute_query("PROFILE " + query.text, params,
                                                    database_=settings.database)
         plan = summary.profile
+        if plan is None:
+            raise RuntimeError(f"{name}: the server returned no profile")
         what = f" (thread of {n_steps} steps)" if name == "thread/get_thread" else ""
         print(f"### {name}{what}: {total_hits(plan)} db hits, "
               f"{summary.result_available_after} ms to first row (server)\n")

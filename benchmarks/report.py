@@ -96,12 +96,12 @@ def compact(data: list[dict[str, Any]]) -> str:
     for workload, call in keys:
         row = []
         for layer in layers:
-            r = cells.get((workload, call, layer))
-            if r is None:
+            cell = cells.get((workload, call, layer))
+            if cell is None:
                 row.append("")
                 continue
-            ratio = f" ({r['p50_vs_ours']:.1f}x)" if "p50_vs_ours" in r else ""
-            row.append(f"{_f(r['p50_ms'])} / {_f(r['p95_ms'])}{ratio}")
+            ratio = f" ({cell['p50_vs_ours']:.1f}x)" if "p50_vs_ours" in cell else ""
+            row.append(f"{_f(cell['p50_ms'])} / {_f(cell['p95_ms'])}{ratio}")
         out.append(f"| {workload} | {call} | " + " | ".join(row) + " |")
     floor = [r for r in data if r["workload"] == "floor"]
     out += ["", "| floor (per database) | p50 / p95 ms |", "|---|---:|"]

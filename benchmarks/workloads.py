@@ -12,15 +12,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainlit import utils as chainlit_utils
 from chainlit.element import File
 from chainlit.types import Feedback, Pagination, ThreadFilter
-from chainlit.utils import utc_now
 
 from benchmarks.data import SEARCH_WORD
 from benchmarks.peers import Neo4jPeer, Peer
 from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
 from graph_layer.executor import timing_log
+
+#: Chainlit's own timestamp (``isoformat() + "Z"``; untyped in Chainlit), as its calls send it.
+utc_now: Callable[[], str] = chainlit_utils.utc_now
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +277,8 @@ async def resume(peer: Peer, rec: Recorder, thread_id: str, n_steps: int, n_elem
 
 
 async def warm_up(peer: Peer, rec: Recorder, rounds: int, seconds: float,
-                  sidebar_args: tuple[Any, ...], resume_args: tuple[Any, ...]) -> tuple[int, int]:
+                  sidebar_args: tuple[str, list[str], list[str]],
+                  resume_args: tuple[str, int, int, int]) -> tuple[int, int]:
     """``rounds`` unrecorded rounds of the measured calls (a 20-session chat, a one-session
     chat, a delete, a sidebar page, its next page and a search, a resume, floor calls),
     stopping early after ``seconds`` (``Peer.fresh_plans`` after two thirds of them); returns
