@@ -72,8 +72,9 @@ def default_runs() -> list[Path]:
     """Every kept full run with all four layers since change 29, oldest first (``full.json``
     counted once, under its dated name)."""
     paths = sorted(RESULTS.glob("full*.json"))  # a dated name sorts before full.json
-    return [RESULTS / run.name for run in distinct([Run.load(path) for path in paths])
+    full = [run for run in map(Run.load, paths)
             if run.when >= FIRST_IN_ROUNDS and len(run.layers) == 4]
+    return [RESULTS / run.name for run in distinct(full)]
 
 
 def _span(values: list[float]) -> str:

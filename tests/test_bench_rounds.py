@@ -131,6 +131,8 @@ def test_history_takes_each_kept_run_with_every_layer_since_change_29_once(
     _result(tmp_path / "full-2026-11-28-1725.json", "2026-11-28T17:25:16", every)  # before
     two = {key: ms for key, ms in every.items() if key[2] in (OURS, "A (x)")}
     _result(tmp_path / "full-2026-11-28-2151-neo4j-a.json", "2026-11-28T21:51:54", two)
+    # a partial run that shares a full run's start time does not hide it
+    _result(tmp_path / "full-2026-11-28-1833-a.json", "2026-11-28T18:33:07", two)
     _result(tmp_path / "full-2026-11-28-1833.json", "2026-11-28T18:33:07", every)
     _result(tmp_path / "full-2026-11-29-0421.json", "2026-11-29T04:21:46", every)
     _result(tmp_path / "full.json", "2026-11-29T04:21:46", every)  # a copy of the latest
