@@ -20,7 +20,7 @@ from benchmarks.data import SEARCH_WORD
 from benchmarks.peers import Neo4jPeer, Peer
 from graph_layer import Neo4jDataLayer
 from graph_layer.context import use_http_context
-from graph_layer.executor import timing_log
+from graph_layer.executor import QueryTiming, timing_log
 
 #: Chainlit's own timestamp (``isoformat() + "Z"``; untyped in Chainlit), as its calls send it.
 utc_now: Callable[[], str] = chainlit_utils.utc_now
@@ -343,9 +343,10 @@ class _ServerTimes(logging.Handler):
         self.rec, self.layer, self.label = rec, layer, label
 
     def emit(self, record: logging.LogRecord) -> None:
-        query, ms = getattr(record, "query", None), getattr(record, "server_ms", math.nan)
-        if query is not None and not math.isnan(ms):  # NaN: the server gave no times
-            self.rec.line("server time", f"cypher/{query}{self.label}", self.layer).ms.append(ms)
+        timing = QueryTiming.of(record)
+        if timing is not None and not math.isnan(timing.server_ms):  # NaN: the server gave none
+            self.rec.line("server time", f"cypher/{timing.query}{self.label}",
+                          self.layer).ms.append(timing.server_ms)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, TypeVar
 
 import neo4j
@@ -26,7 +26,7 @@ from graph_layer.settings import Neo4jSettings
 
 log = logging.getLogger("graph_layer")
 #: At DEBUG, one record per query: its name, rows, the server's time and the whole call's
-#: (also as the record's ``query``, ``rows``, ``server_ms`` and ``total_ms`` attributes).
+#: (also as the record's attributes, which ``QueryTiming.of`` reads).
 timing_log = logging.getLogger("graph_layer.timing")
 
 Row = dict[str, Any]
@@ -72,20 +72,6 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
     )
 
 
-def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
-    """The DEBUG record of ``timing_log`` for one query: the server's time to its first row
-    and then to its last (NaN if the server gave none), and the whole call since ``start``,
-    the executor's retries included (``run`` converts the rows after it; ``run_mapped`` maps
-    them as they arrive, within it)."""
-    first, last = summary.result_available_after, summary.result_consumed_after
-    server = math.nan if first is None or last is None else float(first + last)
-    total = (time.perf_counter() - start) * 1000
-    timing_log.debug("cypher/%s.cypher: %d rows, %.0f ms on the server, %.1f ms in all", name,
-                     rows, server, total,
-                     extra={"query": name, "rows": rows, "server_ms": server,
-                            "total_ms": total})
-
-
 @dataclass(frozen=True)
 class QueryTiming:
     """One ``timing_log`` record: the query's name, its rows, the server's time (NaN if it
@@ -94,6 +80,26 @@ class QueryTiming:
     rows: int
     server_ms: float
     total_ms: float
+
+    @classmethod
+    def of(cls, record: logging.LogRecord) -> QueryTiming | None:
+        """The timing a ``timing_log`` record carries as attributes (None for another)."""
+        extra = vars(record)
+        if not all(f.name in extra for f in fields(cls)):
+            return None
+        return cls(*(extra[f.name] for f in fields(cls)))
+
+
+def _log_timing(name: str, rows: int, summary: neo4j.ResultSummary, start: float) -> None:
+    """The DEBUG record of ``timing_log`` for one query: the server's time to its first row
+    and then to its last (NaN if the server gave none), and the whole call since ``start``,
+    the executor's retries included (``run`` converts the rows after it; ``run_mapped`` maps
+    them as they arrive, within it)."""
+    first, last = summary.result_available_after, summary.result_consumed_after
+    server = math.nan if first is None or last is None else float(first + last)
+    timing = QueryTiming(name, rows, server, (time.perf_counter() - start) * 1000)
+    timing_log.debug("cypher/%s.cypher: %d rows, %.0f ms on the server, %.1f ms in all", name,
+                     rows, server, timing.total_ms, extra=asdict(timing))
 
 
 @contextlib.contextmanager
@@ -104,9 +110,9 @@ def timing_records() -> Iterator[list[QueryTiming]]:
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            extra = vars(record)
-            records.append(QueryTiming(extra["query"], extra["rows"], extra["server_ms"],
-                                       extra["total_ms"]))
+            timing = QueryTiming.of(record)
+            if timing is not None:
+                records.append(timing)
 
     handler, level = Collect(logging.DEBUG), timing_log.level
     timing_log.addHandler(handler)
